@@ -1,0 +1,54 @@
+# DepotShare: `make run` serves on the embedded SQLite default, `make test` runs every check.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# PostgreSQL used by the second pass of `make test`; CI sets REQUIRE_POSTGRES=1 so it cannot be skipped.
+TEST_PG_URL ?= postgresql+asyncpg://root@127.0.0.1:5432/test
+export DEPOTSHARE_TEST_PG_URL ?= $(TEST_PG_URL)
+
+.PHONY: run test lint test-sqlite test-postgres bench docs clean
+
+$(BIN)/depotshare: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(BIN)/depotshare
+	$(BIN)/depotshare migrate
+ifdef DEMO
+	$(BIN)/depotshare import examples/demo-depot.yaml
+endif
+	$(BIN)/depotshare serve --host $(HOST) --port $(PORT)
+
+lint: $(BIN)/depotshare
+	$(BIN)/ruff check depotshare tests bench
+	$(BIN)/ruff format --check depotshare tests bench
+	$(BIN)/mypy depotshare
+	$(BIN)/lint-imports
+	$(BIN)/python -m depotshare.tools.permissions_doc --check docs/permissions.md
+
+test-sqlite: $(BIN)/depotshare
+	DEPOTSHARE_TEST_DATABASE=sqlite $(BIN)/pytest
+
+test-postgres: $(BIN)/depotshare
+	@if $(BIN)/python -m depotshare.tools.pg_ready "$(DEPOTSHARE_TEST_PG_URL)"; then \
+		DEPOTSHARE_TEST_DATABASE=postgresql $(BIN)/pytest; \
+	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL at $(DEPOTSHARE_TEST_PG_URL) is required (REQUIRE_POSTGRES is set) but not reachable"; exit 1; \
+	else \
+		echo "*** PostgreSQL not reachable at $(DEPOTSHARE_TEST_PG_URL): PostgreSQL pass SKIPPED ***"; \
+	fi
+
+test: lint test-sqlite test-postgres
+
+docs: $(BIN)/depotshare
+	$(BIN)/python -m depotshare.tools.permissions_doc --write docs/permissions.md
+
+bench: $(BIN)/depotshare
+	$(BIN)/python bench/scope_bench.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .mypy_cache .ruff_cache .hypothesis depotshare.db

@@ -1,0 +1,55 @@
+"""The FastAPI application: REST API under /api/v1 (the portal and OCPP mount beside it)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+
+from depotshare.api import errors
+from depotshare.api.routers import audit, auth, organisations, users
+from depotshare.config import Settings, get_settings
+from depotshare.services.runtime import Runtime
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    owned = runtime is None
+    runtime = runtime or Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            await runtime.close()
+
+    app = FastAPI(
+        title="DepotShare",
+        version="0.1.0",
+        description="Charge point management for shared depot charging.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, organisations, users, audit):
+        api.include_router(module.router)
+    app.include_router(api)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse(f"{API_PREFIX}/docs")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

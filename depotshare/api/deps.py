@@ -1,0 +1,48 @@
+"""Request dependencies: the unit of work and the authenticated actor."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from depotshare.domain.actor import Actor
+from depotshare.domain.errors import Unauthenticated
+from depotshare.services import auth
+from depotshare.services.runtime import Runtime
+from depotshare.services.unit_of_work import UnitOfWork
+
+oauth2 = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token",
+    auto_error=False,
+    description="An access token from /api/v1/auth/token, or a personal API key (ds_...).",
+)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def get_uow(runtime: Annotated[Runtime, Depends(get_runtime)]) -> AsyncIterator[UnitOfWork]:
+    async with runtime.uow() as uow:
+        yield uow
+
+
+async def get_actor(
+    uow: Annotated[UnitOfWork, Depends(get_uow)], credential: Annotated[str | None, Depends(oauth2)]
+) -> Actor:
+    if not credential:
+        raise Unauthenticated("authentication required: send 'Authorization: Bearer <token or API key>'")
+    return await auth.authenticate(uow, credential)
+
+
+UoW = Annotated[UnitOfWork, Depends(get_uow)]
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+OrgFilter = Annotated[
+    str | None, Query(description="organisation key: only objects of this organisation and its descendants")
+]

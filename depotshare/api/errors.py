@@ -1,0 +1,71 @@
+"""RFC 9457 problem+json for every error, mapped in one table from domain errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from depotshare.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+
+_STATUS: dict[type[DomainError], tuple[int, str]] = {
+    NotFound: (404, "Not Found"),
+    Forbidden: (403, "Forbidden"),
+    Conflict: (409, "Conflict"),
+    InvalidInput: (422, "Invalid Input"),
+    Unauthenticated: (401, "Unauthorized"),
+}
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status, title = next((v for k, v in _STATUS.items() if isinstance(exc, k)), (400, "Bad Request"))
+    extra = {"errors": [{"field": exc.path, "detail": exc.reason}]} if isinstance(exc, InvalidInput) else {}
+    return problem(status, title, exc.detail, **extra)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"field": _field_path(tuple(e["loc"])), "detail": e["msg"]} for e in exc.errors()]
+    if any(e.get("type") == "json_invalid" for e in exc.errors()):
+        return problem(400, "Bad Request", "the request body is not valid JSON", errors=errors)
+    first = errors[0] if errors else {"field": "", "detail": "invalid request"}
+    return problem(422, "Invalid Input", f"{first['field']}: {first['detail']}", errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title = {404: "Not Found", 405: "Method Not Allowed", 401: "Unauthorized"}.get(exc.status_code, "Error")
+    return problem(exc.status_code, title, str(exc.detail))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "Internal Server Error", "an unexpected error occurred; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

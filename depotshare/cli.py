@@ -1,0 +1,111 @@
+"""The `depotshare` command: serve, migrate, import, export, create-admin."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from depotshare.config import get_settings
+
+T = TypeVar("T")
+app = typer.Typer(help="DepotShare charge point management.", no_args_is_help=True, add_completion=False)
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a use case; a domain error becomes a message naming the bad field and exit code 2."""
+    from depotshare.domain.errors import DomainError
+
+    try:
+        return asyncio.run(coro)
+    except DomainError as e:
+        fail(e.detail)
+        raise  # unreachable: fail() exits
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (DEPOTSHARE_DATABASE_URL)."""
+    from depotshare.services.migrations import upgrade
+
+    upgrade(get_settings().database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port for the API, the portal and OCPP")] = 8000,
+    migrate_first: Annotated[
+        bool | None,
+        typer.Option("--migrate/--no-migrate", help="apply migrations first (default: on SQLite)"),
+    ] = None,
+) -> None:
+    """Serve the REST API, the portal and the OCPP endpoint on one port."""
+    import uvicorn
+
+    from depotshare.api.app import create_app
+    from depotshare.services.migrations import upgrade
+
+    settings = get_settings()
+    if migrate_first if migrate_first is not None else settings.database_url.startswith("sqlite"):
+        upgrade(settings.database_url)
+    typer.echo(f"DepotShare on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", ws_per_message_deflate=False)
+
+
+@app.command("create-admin")
+def create_admin(
+    email: str,
+    name: Annotated[str, typer.Option(help="display name")] = "Platform Admin",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Create (or reset the password of) a platform admin login."""
+    from depotshare.services.bootstrap import ensure_platform_admin
+
+    if len(password) < 8:
+        fail("--password: at least 8 characters")
+    created = run(ensure_platform_admin(get_settings(), email, name, password))
+    typer.echo(f"{'created' if created else 'updated'} platform admin {email}")
+
+
+@app.command("import")
+def import_file(path: Annotated[Path, typer.Argument(help="YAML file in the import format")]) -> None:
+    """Import a declarative set-up (idempotent, all-or-nothing). See docs/import-format.md."""
+    from depotshare.services.importer import run_import_file
+
+    run(run_import_file(get_settings(), path))
+
+
+@app.command("export")
+def export_file(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="file to write; default stdout")
+    ] = None,
+    org: Annotated[str | None, typer.Option(help="only this organisation's subtree")] = None,
+) -> None:
+    """Write the platform's set-up in the import format (round-trips through `import`)."""
+    from depotshare.services.exporter import run_export
+
+    text = run(run_export(get_settings(), org))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+"""Shapes of identifiers shared by the API, the import file and the OCPP side."""
+
+from __future__ import annotations
+
+# Stable slugs for organisations, locations, employees, vehicles, tariffs.
+KEY_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+# OCPP identity: no slash or colon (it is a URL path segment and the Basic-auth user name).
+STATION_ID_PATTERN = r"^[A-Za-z0-9*\-_=+|@.]{1,48}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

@@ -1,0 +1,1 @@
+"""Organisations, roles, permissions and the access scope derived from them."""

@@ -1,0 +1,33 @@
+"""Keyset pagination: stable under inserts, cheap on large tables (no OFFSET, no COUNT)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from depotshare.domain.errors import InvalidInput
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None or cursor == "":
+        return None
+    if not cursor.isdigit():
+        raise InvalidInput("cursor", "not a cursor returned by this API")
+    return int(cursor)
+
+
+def page_of(rows: Sequence[R], limit: int, key: Callable[[R], int], view: Callable[[R], T]) -> Page[T]:
+    """`rows` were fetched with limit + 1 so we know whether another page follows."""
+    more = len(rows) > limit
+    kept = rows[:limit]
+    return Page([view(r) for r in kept], str(key(kept[-1])) if more and kept else None)

@@ -1,0 +1,24 @@
+"""All tables. Import from here; Alembic's env reads Base.metadata after this import."""
+
+from depotshare.store.base import Base
+from depotshare.store.models.assets import ChargingStation, Connector, Evse, Location
+from depotshare.store.models.audit import AuditEntry
+from depotshare.store.models.fleet import CostCentre, Employee, Token, Vehicle
+from depotshare.store.models.orgs import ApiKey, Organisation, RoleAssignment, User
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Base",
+    "ChargingStation",
+    "Connector",
+    "CostCentre",
+    "Employee",
+    "Evse",
+    "Location",
+    "Organisation",
+    "RoleAssignment",
+    "Token",
+    "User",
+    "Vehicle",
+]

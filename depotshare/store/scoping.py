@@ -1,0 +1,92 @@
+"""The one place that turns an access scope into SQL filters. Every list query and every
+single-object lookup of a tenant resource goes through `restrict`; nothing else writes org filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, or_, select
+
+from depotshare.domain.orgs.roles import Action, Resource
+from depotshare.domain.orgs.scope import Scope
+from depotshare.store.models import (
+    AuditEntry,
+    ChargingStation,
+    CostCentre,
+    Employee,
+    Location,
+    Organisation,
+    RoleAssignment,
+    Token,
+    Vehicle,
+)
+
+
+def under(path_column: Any, prefixes: tuple[str, ...]) -> ColumnElement[bool]:
+    """`path_column` lies in any of the subtrees named by path prefixes."""
+    if not prefixes:
+        return false()
+    return or_(*(path_column.startswith(p, autoescape=True) for p in prefixes))
+
+
+def org_ids_under(prefixes: tuple[str, ...]) -> Select[Any]:
+    return select(Organisation.id).where(under(Organisation.path, prefixes))
+
+
+def _org_in(org_id_column: Any, prefixes: tuple[str, ...]) -> ColumnElement[bool]:
+    if not prefixes:
+        return false()
+    clause: ColumnElement[bool] = org_id_column.in_(org_ids_under(prefixes))
+    return clause
+
+
+# Where each resource family keeps its owning organisation.
+def _owning_org(resource: Resource) -> Any:
+    match resource:
+        case Resource.LOCATIONS:
+            return Location.org_id
+        case Resource.STATIONS:
+            return select(Location.org_id).where(Location.id == ChargingStation.location_id).scalar_subquery()
+        case Resource.TOKENS:
+            return Token.org_id
+        case Resource.EMPLOYEES:
+            return Employee.org_id
+        case Resource.VEHICLES:
+            return Vehicle.org_id
+        case Resource.COST_CENTRES:
+            return CostCentre.org_id
+        case Resource.AUDIT:
+            return AuditEntry.org_id
+        case Resource.USERS:
+            return RoleAssignment.org_id
+    raise ValueError(f"{resource} has no owning organisation column; pass org_column")
+
+
+# Which rows are the caller's own, for permissions of OWN reach.
+def _owned_by(resource: Resource, scope: Scope) -> ColumnElement[bool]:
+    if resource is Resource.TOKENS:
+        return Token.employee_id.in_(select(Employee.id).where(Employee.user_id == scope.user_id))
+    return false()
+
+
+def restrict(
+    stmt: Select[Any],
+    scope: Scope,
+    resource: Resource,
+    action: Action = Action.READ,
+    org_column: Any = None,
+) -> Select[Any]:
+    """Keep only the rows of `resource` that `scope` may `action`."""
+    grant = scope.grant(resource, action)
+    if grant.everywhere:
+        return stmt
+    clauses: list[ColumnElement[bool]] = []
+    if resource is Resource.ORGANISATIONS and org_column is None:
+        clauses.append(under(Organisation.path, grant.subtree))
+    else:
+        column = org_column if org_column is not None else _owning_org(resource)
+        if grant.subtree:
+            clauses.append(_org_in(column, grant.subtree))
+        if grant.own:
+            clauses.append(_org_in(column, grant.own) & _owned_by(resource, scope))
+    return stmt.where(or_(*clauses) if clauses else false())
