@@ -1,0 +1,1 @@
+"""Fleet rules: charge cards and other authorisation tokens."""

@@ -1,0 +1,70 @@
+"""Token identity rules: how a uid is written down so that the card a station reads, the card an
+operator types and the card in an import file are recognised as the same one."""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import date
+
+from depotshare.domain.errors import InvalidInput
+
+# OCPP 2.0.1 IdToken.idToken is at most 36 characters; OCPP 1.6 idTag at most 20.
+MAX_UID_LENGTH = 36
+OCPP16_MAX_ID_TAG = 20
+MAX_GROUP_ID_LENGTH = 20  # OCPP 1.6 parentIdTag is an IdToken of at most 20 characters
+
+_HEX = re.compile(r"^[0-9A-F]+$")
+_SEPARATORS = re.compile(r"[\s:\-]")
+_PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
+_GROUP = re.compile(r"^[A-Za-z0-9._\-]+$")
+
+
+class TokenType(enum.StrEnum):
+    RFID = "RFID"  # ISO 14443 / 15693 card, uid in hex
+    APP = "APP"  # app or remote start from the API (OCPP 2.0.1 Central)
+    KEY_CODE = "KEY_CODE"  # PIN typed at the station
+    EMAID = "EMAID"  # contract id (ISO 15118, roaming)
+    OTHER = "OTHER"
+
+
+class TokenStatus(enum.StrEnum):
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+
+
+def normalise_uid(uid: str, token_type: TokenType, path: str = "uid") -> str:
+    """The canonical form of a uid, or InvalidInput naming `path`."""
+    raw = uid.strip()
+    if token_type is TokenType.RFID:
+        value = _SEPARATORS.sub("", raw).upper()
+        if not _HEX.match(value):
+            raise InvalidInput(path, "an RFID uid is hexadecimal (0-9, A-F), optionally separated by ':' or '-'")
+        if len(value) % 2 or not 8 <= len(value) <= OCPP16_MAX_ID_TAG:
+            raise InvalidInput(path, "an RFID uid has 4 to 10 bytes (8 to 20 hex digits)")
+        return value
+    if token_type is TokenType.EMAID:
+        raw = _SEPARATORS.sub("", raw).upper()  # eMAIDs compare case-insensitively (ISO 15118)
+    if not raw or len(raw) > MAX_UID_LENGTH:
+        raise InvalidInput(path, f"a uid has 1 to {MAX_UID_LENGTH} characters")
+    if not _PRINTABLE.match(raw):
+        raise InvalidInput(path, "a uid has printable characters only, no spaces")
+    if token_type is TokenType.KEY_CODE and not raw.isdigit():
+        raise InvalidInput(path, "a key code has digits only")
+    return raw
+
+
+def check_group_id(group_id: str | None, path: str = "group") -> str | None:
+    if group_id is None:
+        return None
+    value = group_id.strip()
+    if not value or len(value) > MAX_GROUP_ID_LENGTH or not _GROUP.match(value):
+        raise InvalidInput(
+            path, f"a group id has 1 to {MAX_GROUP_ID_LENGTH} characters: letters, digits, '.', '_', '-'"
+        )
+    return value
+
+
+def check_validity(valid_from: date | None, valid_until: date | None, path: str = "valid_until") -> None:
+    if valid_from is not None and valid_until is not None and valid_until < valid_from:
+        raise InvalidInput(path, "valid_until is before valid_from")
