@@ -48,7 +48,13 @@ class Reach(enum.IntEnum):
 Permission = tuple[Resource, Action]
 
 R, W = Action.READ, Action.WRITE
-_ALL = {(res, act): Reach.SUBTREE for res in Resource for act in Action}
+# The audit log is written by the system only; nobody holds audit:write.
+_ALL = {
+    (res, act): Reach.SUBTREE
+    for res in Resource
+    for act in Action
+    if (res, act) != (Resource.AUDIT, Action.WRITE)
+}
 
 ROLE_PERMISSIONS: Mapping[Role, Mapping[Permission, Reach]] = {
     # Platform admins hold every permission everywhere, including on organisations they
