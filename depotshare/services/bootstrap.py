@@ -15,6 +15,7 @@ async def ensure_platform_admin(settings: Settings, email: str, name: str, passw
     """Create the login or reset its password; returns True when it was created."""
     runtime = Runtime(settings)
     try:
+        await runtime.require_current_schema()
         async with runtime.uow() as uow:
             user = await get_user_by_email(uow.session, email)
             created = user is None

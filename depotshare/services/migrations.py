@@ -8,9 +8,11 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import depotshare.store.migrations as migrations_pkg
+from depotshare.domain.errors import Conflict
 from depotshare.store.database import make_engine
 from depotshare.store.models import Base
 
@@ -52,5 +54,17 @@ async def pending_model_changes(engine: AsyncEngine) -> list[object]:
         return list(await conn.run_sync(diff))
 
 
-def engine_for(url: str) -> AsyncEngine:
-    return make_engine(url)
+async def require_current_schema(engine: AsyncEngine) -> None:
+    """Refuse to work on a database that `depotshare migrate` has not brought to the latest revision."""
+    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+
+    def current(sync_conn):  # type: ignore[no-untyped-def]
+        return MigrationContext.configure(sync_conn).get_current_revision()
+
+    async with engine.connect() as conn:
+        revision = await conn.run_sync(current)
+    if revision != script.get_current_head():
+        raise Conflict(
+            f"the database at {engine.url.render_as_string(hide_password=True)} is not migrated "
+            f"(revision {revision or 'none'}, latest {script.get_current_head()}): run `depotshare migrate`"
+        )

@@ -20,5 +20,8 @@ class Runtime:
     async def migrate(self) -> None:
         await migrations.upgrade_engine(self.engine)
 
+    async def require_current_schema(self) -> None:
+        await migrations.require_current_schema(self.engine)
+
     async def close(self) -> None:
         await self.engine.dispose()
