@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import depotshare.store.migrations as migrations_pkg
 from depotshare.domain.errors import Conflict
-from depotshare.store.database import make_engine
 from depotshare.store.models import Base
 
 SCRIPT_LOCATION = str(Path(migrations_pkg.__file__).parent)
