@@ -1,0 +1,29 @@
+"""The import file format (docs/import-format.md): its model, the rules a file keeps on its own,
+and its references checked against what the database holds. No I/O and no database here."""
+
+from __future__ import annotations
+
+from depotshare.domain.importing.document import dump_yaml, load_yaml, parse_document
+from depotshare.domain.importing.errors import ImportErrors
+from depotshare.domain.importing.model import ImportFile
+from depotshare.domain.importing.references import Known, PlacedOrganisation, Plan, resolve
+from depotshare.domain.importing.rules import check_rules
+
+__all__ = [
+    "ImportErrors",
+    "ImportFile",
+    "Known",
+    "PlacedOrganisation",
+    "Plan",
+    "check_rules",
+    "dump_yaml",
+    "load_yaml",
+    "parse_document",
+    "read_text",
+    "resolve",
+]
+
+
+def read_text(text: str) -> ImportFile:
+    """A file's text as a checked ImportFile, or ImportErrors / InvalidInput naming the bad path."""
+    return check_rules(parse_document(load_yaml(text)))

@@ -1,0 +1,172 @@
+"""Cross-references of an import file against itself and what the database already holds: every
+organisation, login, employee, vehicle and cost centre named exists, the organisation forest stays
+a forest, and nothing links objects of two different customers (organisation trees)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from depotshare.domain.importing.errors import Problems
+from depotshare.domain.importing.model import ImportFile, OrganisationIn, walk_organisations
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the database holds, by natural key."""
+
+    org_parents: Mapping[str, str | None] = field(default_factory=dict)  # org key -> parent key
+    cost_centres: frozenset[tuple[str, str]] = frozenset()  # (org key, code)
+    users: frozenset[str] = frozenset()  # emails
+    employees: Mapping[str, str] = field(default_factory=dict)  # key -> org key
+    vehicles: Mapping[str, str] = field(default_factory=dict)  # key -> org key
+
+
+@dataclass(frozen=True)
+class PlacedOrganisation:
+    entry: OrganisationIn
+    path: str
+    # Where the file puts it: (True, parent key or None for a root), or (False, None) to leave an
+    # existing organisation where it is (a top-level entry without `parent`).
+    placed: bool
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked file and the organisation forest as it will be after the import."""
+
+    doc: ImportFile
+    organisations: list[PlacedOrganisation]  # parents before children
+    parents: Mapping[str, str | None]
+    cost_centres: frozenset[tuple[str, str]]
+
+    def cost_centre_owner(self, org: str, code: str) -> str | None:
+        """The organisation whose cost centre `code` is meant: `org` itself or its nearest ancestor."""
+        current: str | None = org
+        for _ in range(len(self.parents) + 1):
+            if current is None:
+                return None
+            if (current, code) in self.cost_centres:
+                return current
+            current = self.parents.get(current)
+        return None
+
+    def root_of(self, org: str) -> str:
+        for _ in range(len(self.parents) + 1):
+            parent = self.parents.get(org)
+            if parent is None:
+                return org
+            org = parent
+        return org
+
+
+def resolve(doc: ImportFile, known: Known) -> Plan:
+    problems = Problems()
+    placed = _place(doc, known)
+    parents = dict(known.org_parents)
+    parents.update({p.entry.key: p.parent for p in placed})
+    for p in placed:
+        if p.placed and p.parent is not None and p.parent not in parents:
+            problems.add(
+                f"{p.path}.parent", f"organisation {p.parent!r} is neither in the file nor in the database"
+            )
+    problems.raise_if_any()
+    _check_forest(placed, parents, problems)
+    problems.raise_if_any()
+    cost_centres = known.cost_centres | {
+        (o.entry.key, cc.code) for o in placed for cc in o.entry.cost_centres
+    }
+    plan = Plan(doc, placed, parents, cost_centres)
+    _References(plan, known, problems).check()
+    problems.raise_if_any()
+    return plan
+
+
+def _place(doc: ImportFile, known: Known) -> list[PlacedOrganisation]:
+    out: list[PlacedOrganisation] = []
+    for org, enclosing, path in walk_organisations(doc.organisations):
+        if enclosing is not None:
+            out.append(PlacedOrganisation(org, path, True, enclosing))
+        elif "parent" in org.model_fields_set or org.key not in known.org_parents:
+            out.append(PlacedOrganisation(org, path, True, org.parent))
+        else:
+            out.append(PlacedOrganisation(org, path, False, known.org_parents[org.key]))
+    return out
+
+
+def _check_forest(
+    placed: list[PlacedOrganisation], parents: Mapping[str, str | None], problems: Problems
+) -> None:
+    """Putting each organisation where the file says must not make it its own ancestor."""
+    for p in placed:
+        current, steps = p.parent, 0
+        while current is not None and steps <= len(parents):
+            if current == p.entry.key:
+                where = f"{p.path}.parent" if "parent" in p.entry.model_fields_set else f"{p.path}.key"
+                problems.add(
+                    where, f"placing {p.entry.key!r} under {p.parent!r} would make it its own ancestor"
+                )
+                break
+            current, steps = parents.get(current), steps + 1
+
+
+class _References:
+    def __init__(self, plan: Plan, known: Known, problems: Problems) -> None:
+        doc = plan.doc
+        self.plan, self.problems = plan, problems
+        self.users = known.users | {u.email for u in doc.users}
+        self.employees = {**known.employees, **{e.key: e.org for e in doc.employees}}
+        self.vehicles = {**known.vehicles, **{v.key: v.org for v in doc.vehicles}}
+
+    def check(self) -> None:
+        doc = self.plan.doc
+        for i, user in enumerate(doc.users):
+            for j, role in enumerate(user.roles):
+                if role.org is not None:
+                    self.org(role.org, f"users[{i}].roles[{j}].org")
+        for i, e in enumerate(doc.employees):
+            here = f"employees[{i}]"
+            if self.org(e.org, f"{here}.org"):
+                self.cost_centre(e.org, e.cost_centre, f"{here}.cost_centre")
+            if e.user is not None and e.user not in self.users:
+                self.problems.add(
+                    f"{here}.user", f"login {e.user!r} is neither in the file nor in the database"
+                )
+        for i, v in enumerate(doc.vehicles):
+            here = f"vehicles[{i}]"
+            if self.org(v.org, f"{here}.org"):
+                self.cost_centre(v.org, v.cost_centre, f"{here}.cost_centre")
+                self.linked(self.employees, "employee", v.employee, v.org, f"{here}.employee")
+        for i, loc in enumerate(doc.locations):
+            here = f"locations[{i}]"
+            if self.org(loc.org, f"{here}.org") and loc.home is not None:
+                self.linked(self.employees, "employee", loc.home.employee, loc.org, f"{here}.home.employee")
+        for i, t in enumerate(doc.tokens):
+            here = f"tokens[{i}]"
+            if self.org(t.org, f"{here}.org"):
+                self.cost_centre(t.org, t.cost_centre, f"{here}.cost_centre")
+                self.linked(self.employees, "employee", t.employee, t.org, f"{here}.employee")
+                self.linked(self.vehicles, "vehicle", t.vehicle, t.org, f"{here}.vehicle")
+
+    def org(self, key: str, path: str) -> bool:
+        if key in self.plan.parents:
+            return True
+        self.problems.add(path, f"organisation {key!r} is neither in the file nor in the database")
+        return False
+
+    def cost_centre(self, org: str, code: str | None, path: str) -> None:
+        if code is not None and self.plan.cost_centre_owner(org, code) is None:
+            self.problems.add(path, f"no cost centre {code!r} in organisation {org!r} or above it")
+
+    def linked(self, owners: Mapping[str, str], what: str, key: str | None, org: str, path: str) -> None:
+        """A link to an employee or vehicle: it exists and belongs to the same customer."""
+        if key is None:
+            return
+        owner = owners.get(key)
+        if owner is None:
+            self.problems.add(path, f"{what} {key!r} is neither in the file nor in the database")
+        elif owner in self.plan.parents and self.plan.root_of(owner) != self.plan.root_of(org):
+            self.problems.add(
+                path, f"{what} {key!r} belongs to {owner!r}, outside the organisation tree of {org!r}"
+            )

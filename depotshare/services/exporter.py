@@ -1,0 +1,213 @@
+"""`depotshare export`: the platform's set-up (or one organisation's subtree) written in the import
+format, so that exporting, importing and exporting again gives the same text. The entry builders
+here also give the import its before/after pictures for the audit log."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from depotshare.config import Settings
+from depotshare.domain.errors import NotFound
+from depotshare.domain.fleet.tokens import TokenStatus, TokenType
+from depotshare.domain.importing import ImportFile, dump_yaml
+from depotshare.domain.importing.model import (
+    AddressIn,
+    ConnectorIn,
+    CoordinatesIn,
+    CostCentreIn,
+    EmployeeIn,
+    EvseIn,
+    HomeIn,
+    LocationIn,
+    OrganisationIn,
+    RoleIn,
+    StationIn,
+    TokenIn,
+    UserIn,
+    VehicleIn,
+)
+from depotshare.domain.orgs.roles import Role
+from depotshare.services.runtime import Runtime
+from depotshare.services.unit_of_work import UnitOfWork
+from depotshare.store.models import ChargingStation, Employee, Location, Organisation, Token, User, Vehicle
+from depotshare.store.repositories.importing import Catalogue, load_catalogue
+
+M = TypeVar("M", bound=BaseModel)
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _entry(model: type[M], **values: Any) -> M:
+    """An entry setting exactly the keys that have a value (unset keys are not written)."""
+    given = {k: v for k, v in values.items() if v is not None}
+    return model.model_construct(set(given), **given)
+
+
+def _enum(kind: type[E], value: str) -> E | str:
+    try:
+        return kind(value)
+    except ValueError:
+        return value  # written as stored; the import will name it if it is not valid
+
+
+async def run_export(settings: Settings, org_key: str | None) -> str:
+    runtime = Runtime(settings)
+    try:
+        async with runtime.uow() as uow:
+            return dump_yaml(await export_document(uow, org_key))
+    finally:
+        await runtime.close()
+
+
+async def export_document(uow: UnitOfWork, org_key: str | None) -> ImportFile:
+    return build_document(await load_catalogue(uow.session), org_key)
+
+
+def build_document(cat: Catalogue, org_key: str | None) -> ImportFile:
+    if org_key is None:
+        roots = [o for o in cat.orgs.values() if o.parent_id is None]
+        org_ids = set(cat.org_by_id)
+    else:
+        root = cat.orgs.get(org_key)
+        if root is None:
+            raise NotFound(f"organisation {org_key!r} not found")
+        roots = [root]
+        org_ids = {o.id for o in cat.orgs.values() if o.path.startswith(root.path)}
+    employees = [e for e in cat.employees.values() if e.org_id in org_ids]
+    linked_logins = {e.user_id for e in employees if e.user_id is not None}
+    users = [
+        u
+        for u in cat.users.values()
+        if org_key is None or u.id in linked_logins or any(ra.org_id in org_ids for ra in cat.roles[u.id])
+    ]
+    return _entry(
+        ImportFile,
+        organisations=organisation_forest(cat, roots),
+        users=[user_entry(cat, u, None if org_key is None else org_ids) for u in users],
+        employees=[employee_entry(cat, e) for e in employees],
+        vehicles=[vehicle_entry(cat, v) for v in cat.vehicles.values() if v.org_id in org_ids],
+        locations=[location_entry(cat, loc) for loc in cat.locations.values() if loc.org_id in org_ids],
+        tokens=[token_entry(cat, t) for t in cat.tokens.values() if t.org_id in org_ids],
+    )
+
+
+def organisation_forest(cat: Catalogue, roots: list[Organisation]) -> list[OrganisationIn]:
+    children: dict[int, list[Organisation]] = {}
+    for org in cat.orgs.values():
+        if org.parent_id is not None:
+            children.setdefault(org.parent_id, []).append(org)
+    cost_centres: dict[int, list[CostCentreIn]] = {}
+    for (org_id, _), cc in cat.cost_centres.items():
+        cost_centres.setdefault(org_id, []).append(_entry(CostCentreIn, code=cc.code, name=cc.name))
+
+    def entry(org: Organisation) -> OrganisationIn:
+        return _entry(
+            OrganisationIn,
+            key=org.key,
+            name=org.name,
+            cost_centres=cost_centres.get(org.id, []),
+            children=[entry(c) for c in children.get(org.id, [])],
+        )
+
+    return [entry(root) for root in roots]
+
+
+def user_entry(cat: Catalogue, user: User, org_ids: Iterable[int] | None = None) -> UserIn:
+    """A login with its roles (only those on `org_ids` when given)."""
+    wanted = None if org_ids is None else set(org_ids)
+    return _entry(
+        UserIn,
+        email=user.email,
+        name=user.name,
+        password_hash=user.password_hash,
+        active=None if user.is_active else False,
+        roles=[
+            _entry(RoleIn, org=cat.org_key(ra.org_id), role=_enum(Role, ra.role))
+            for ra in cat.roles.get(user.id, [])
+            if wanted is None or ra.org_id in wanted
+        ],
+    )
+
+
+def employee_entry(cat: Catalogue, e: Employee) -> EmployeeIn:
+    return _entry(
+        EmployeeIn,
+        key=e.key,
+        org=cat.org_key(e.org_id),
+        name=e.name,
+        email=e.email,
+        cost_centre=cat.cost_centre_code(e.cost_centre_id),
+        user=cat.user_email(e.user_id),
+    )
+
+
+def vehicle_entry(cat: Catalogue, v: Vehicle) -> VehicleIn:
+    return _entry(
+        VehicleIn,
+        key=v.key,
+        org=cat.org_key(v.org_id),
+        plate=v.plate,
+        description=v.description,
+        cost_centre=cat.cost_centre_code(v.cost_centre_id),
+        employee=cat.employee_key(v.employee_id),
+    )
+
+
+def location_entry(cat: Catalogue, loc: Location) -> LocationIn:
+    address = (loc.street, loc.city, loc.postal_code, loc.country)
+    has_coordinates = loc.latitude is not None and loc.longitude is not None
+    home = cat.employee_key(loc.home_employee_id) if loc.is_home else None
+    return _entry(
+        LocationIn,
+        key=loc.key,
+        org=cat.org_key(loc.org_id),
+        name=loc.name,
+        timezone=loc.timezone,
+        address=_entry(AddressIn, **dict(zip(AddressIn.model_fields, address, strict=True)))
+        if any(v is not None for v in address)
+        else None,
+        coordinates=_entry(CoordinatesIn, lat=loc.latitude, lon=loc.longitude) if has_coordinates else None,
+        publish=loc.publish,
+        grid_limit_kw=loc.grid_limit_kw,
+        home=_entry(HomeIn, employee=home) if home else None,
+        stations=[station_entry(cat, s) for s in cat.stations.values() if s.location_id == loc.id],
+    )
+
+
+def station_entry(cat: Catalogue, station: ChargingStation) -> StationIn:
+    return _entry(
+        StationIn,
+        id=station.ocpp_id,
+        password_hash=station.password_hash,
+        evses=[
+            _entry(
+                EvseIn,
+                id=evse.evse_id,
+                connectors=[
+                    _entry(ConnectorIn, id=c.connector_id, standard=c.standard, max_kw=c.max_kw)
+                    for c in cat.connectors.get(evse.id, {}).values()
+                ],
+            )
+            for evse in cat.evses.get(station.id, {}).values()
+        ],
+    )
+
+
+def token_entry(cat: Catalogue, t: Token) -> TokenIn:
+    return _entry(
+        TokenIn,
+        uid=t.uid,
+        org=cat.org_key(t.org_id),
+        type=_enum(TokenType, t.type),
+        status=_enum(TokenStatus, t.status),
+        group=t.group_id,
+        valid_from=t.valid_from,
+        valid_until=t.valid_until,
+        employee=cat.employee_key(t.employee_id),
+        vehicle=cat.vehicle_key(t.vehicle_id),
+        cost_centre=cat.cost_centre_code(t.cost_centre_id),
+        label=t.label,
+    )
