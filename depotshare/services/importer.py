@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,7 +14,7 @@ from pydantic import BaseModel
 from depotshare.config import Settings
 from depotshare.domain.actor import Actor
 from depotshare.domain.errors import InvalidInput
-from depotshare.domain.importing import ImportFile, Known, Plan, read_text, resolve
+from depotshare.domain.importing import ImportFile, ImportSummary, Known, Plan, read_text, resolve
 from depotshare.domain.importing.model import (
     CostCentreIn,
     EmployeeIn,
@@ -58,35 +57,6 @@ SECTIONS = (
     "stations",
     "tokens",
 )
-
-
-@dataclass
-class Tally:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-
-@dataclass
-class ImportSummary:
-    source: str
-    sections: dict[str, Tally] = field(default_factory=lambda: {s: Tally() for s in SECTIONS})
-
-    @property
-    def changed(self) -> bool:
-        return any(t.created or t.updated for t in self.sections.values())
-
-    def render(self) -> str:
-        created = sum(t.created for t in self.sections.values())
-        updated = sum(t.updated for t in self.sections.values())
-        head = f"{created} created, {updated} updated" if self.changed else "nothing changed"
-        lines = [f"imported {self.source}: {head}"]
-        for name, t in self.sections.items():
-            if t.created or t.updated or t.unchanged:
-                lines.append(
-                    f"  {name:<14}{t.created:>5} created{t.updated:>5} updated{t.unchanged:>5} unchanged"
-                )
-        return "\n".join(lines)
 
 
 async def run_import_file(settings: Settings, path: Path) -> ImportSummary:

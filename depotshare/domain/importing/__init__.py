@@ -8,13 +8,16 @@ from depotshare.domain.importing.errors import ImportErrors
 from depotshare.domain.importing.model import ImportFile
 from depotshare.domain.importing.references import Known, PlacedOrganisation, Plan, resolve
 from depotshare.domain.importing.rules import check_rules
+from depotshare.domain.importing.summary import ImportSummary, Tally
 
 __all__ = [
     "ImportErrors",
     "ImportFile",
+    "ImportSummary",
     "Known",
     "PlacedOrganisation",
     "Plan",
+    "Tally",
     "check_rules",
     "dump_yaml",
     "load_yaml",

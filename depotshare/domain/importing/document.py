@@ -14,7 +14,6 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from depotshare.domain.errors import InvalidInput
-from depotshare.domain.keys import EMAIL_PATTERN, KEY_PATTERN, STATION_ID_PATTERN
 from depotshare.domain.importing.errors import ImportErrors, Problems
 from depotshare.domain.importing.model import (
     CODE_PATTERN,
@@ -31,6 +30,7 @@ from depotshare.domain.importing.model import (
     TokenIn,
     VehicleIn,
 )
+from depotshare.domain.keys import EMAIL_PATTERN, KEY_PATTERN, STATION_ID_PATTERN
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 

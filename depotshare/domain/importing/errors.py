@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar
 
 from depotshare.domain.errors import InvalidInput
@@ -35,15 +34,6 @@ class Problems:
 
     def add(self, path: str, detail: str) -> None:
         self.found.append(InvalidInput(path, detail))
-
-    @contextmanager
-    def collect(self) -> Iterator[None]:
-        try:
-            yield
-        except ImportErrors as e:
-            self.found.extend(e.errors)
-        except InvalidInput as e:
-            self.found.append(e)
 
     def check(self, rule: Callable[[], T], fallback: T, prefix: str = "") -> T:
         """The value `rule` returns, or `fallback` after noting the problem it raised (its path

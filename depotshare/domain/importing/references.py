@@ -99,7 +99,7 @@ def _check_forest(
     placed: list[PlacedOrganisation], parents: Mapping[str, str | None], problems: Problems
 ) -> None:
     """Putting each organisation where the file says must not make it its own ancestor."""
-    for p in placed:
+    for p in (p for p in placed if p.placed):
         current, steps = p.parent, 0
         while current is not None and steps <= len(parents):
             if current == p.entry.key:
