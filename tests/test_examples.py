@@ -340,14 +340,19 @@ async def test_examples_import_twice(runtime: Runtime, settings: Settings, file:
 
 
 async def test_demo_depot_logins(client: AsyncClient, runtime: Runtime, settings: Settings) -> None:
+    """The logins listed at the top of examples/demo-depot.yaml (and used by the README walkthrough)."""
     result = await cli("import", str(EXAMPLES / "demo-depot.yaml"))
     assert result.exit_code == 0, result.output
-    partner = await login(client, Login("dispo@swift.example", "swift-dispo-2026", _s()))
+    fleet = await login(client, Login("fleet@nordlog.example", "demo-fleet-2026", _s()))
+    assert await listed(client, fleet, "organisations", "key") == {"nordlog", "nordlog-fleet"}
+    assert await listed(client, fleet, "tokens?org=nordlog", "uid") == {"04A0B1C2D3E4F5", "04A0B1C2D3E4F6"}
+    depot = await login(client, Login("depot@nordlog.example", "demo-depot-2026", _s()))
+    assert await listed(client, depot, "stations", "id") == {"DEPOT-01", "DEPOT-02"}
+    driver = await login(client, Login("driver@nordlog.example", "demo-driver-2026", _s()))
+    assert await listed(client, driver, "tokens", "uid") == {"04A0B1C2D3E4F5"}
+    partner = await login(client, Login("dispo@swift.example", "demo-swift-2026", _s()))
     assert await listed(client, partner, "organisations", "key") == {"swift-transport"}
     assert await listed(client, partner, "tokens", "uid") == {"5A1F7001", "5A1F7002"}
     assert await listed(client, partner, "stations", "id") == set()
-    owner = await login(client, Login("depot@hafen.example", "hafen-depot-2026", _s()))
-    assert await listed(client, owner, "stations", "id") == {"DEPOT-01", "DEPOT-02"}
-    assert await listed(client, owner, "organisations", "key") == {"hafen", "hafen-fleet"}
-    driver = await login(client, Login("driver@hafen.example", "hafen-driver-2026", _s()))
-    assert await listed(client, driver, "tokens", "uid") == {"04A0B1C2D3E4F5"}
+    admin = await login(client, Login("admin@demo.example", "demo-admin-2026", _s()))
+    assert len(await listed(client, admin, "users", "email")) == 5
