@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
 from depotshare.api import errors
-from depotshare.api.routers import audit, auth, organisations, users
+from depotshare.api.routers import audit, auth, locations, organisations, stations, users
 from depotshare.config import Settings, get_settings
 from depotshare.services.runtime import Runtime
 
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.install(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, organisations, users, audit):
+    for module in (auth, organisations, users, audit, locations, stations):
         api.include_router(module.router)
     app.include_router(api)
 
