@@ -60,3 +60,12 @@ async def test_unauthenticated_is_401_problem(client: AsyncClient) -> None:
     r = await client.get("/api/v1/organisations")
     assert r.status_code == 401
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_foreign_cursor_is_422_not_500(client: AsyncClient, runtime: Runtime) -> None:
+    await make_tree(runtime, TREE)
+    await make_user(runtime, "admin@holding.example", (Role.ORG_ADMIN, "holding"))
+    h = await login(client, "admin@holding.example")
+    for cursor in ("99999999999999999999", "abc", "-1"):
+        r = await client.get("/api/v1/organisations", params={"cursor": cursor}, headers=h)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor", cursor

@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 from depotshare.domain.errors import InvalidInput
 
 T = TypeVar("T")
+_MAX_ID = 2**31 - 1
 R = TypeVar("R")
 
 
@@ -21,7 +22,8 @@ class Page(Generic[T]):
 def decode_cursor(cursor: str | None) -> int | None:
     if cursor is None or cursor == "":
         return None
-    if not cursor.isdigit():
+    # Ids are 32-bit on PostgreSQL; anything longer was not issued by us and would overflow the query.
+    if not cursor.isdigit() or len(cursor) > 10 or int(cursor) > _MAX_ID:
         raise InvalidInput("cursor", "not a cursor returned by this API")
     return int(cursor)
 
