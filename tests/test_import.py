@@ -403,9 +403,13 @@ async def test_roles_are_added_never_removed_and_passwords_kept_or_changed(
     assert again.stdout.startswith("imported more.yaml: nothing changed")
 
 
-async def test_the_documented_example_imports(runtime: Runtime, settings: Settings, tmp_path: Path) -> None:
+def documented_example() -> str:
     doc = (Path(__file__).resolve().parent.parent / "docs" / "import-format.md").read_text()
-    example = doc.split("## Example")[1].split("```yaml\n")[1].split("```")[0]
+    return doc.split("## Example")[1].split("```yaml\n")[1].split("```")[0]
+
+
+async def test_the_documented_example_imports(runtime: Runtime, settings: Settings, tmp_path: Path) -> None:
+    example = documented_example()
     result = await cli("import", str(write(tmp_path, example, "documented.yaml")))
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "imported documented.yaml: 17 created, 0 updated"

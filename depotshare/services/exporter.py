@@ -156,7 +156,7 @@ def vehicle_entry(cat: Catalogue, v: Vehicle) -> VehicleIn:
     )
 
 
-def location_entry(cat: Catalogue, loc: Location) -> LocationIn:
+def location_entry(cat: Catalogue, loc: Location, with_stations: bool = True) -> LocationIn:
     address = (loc.street, loc.city, loc.postal_code, loc.country)
     has_coordinates = loc.latitude is not None and loc.longitude is not None
     home = cat.employee_key(loc.home_employee_id) if loc.is_home else None
@@ -173,7 +173,9 @@ def location_entry(cat: Catalogue, loc: Location) -> LocationIn:
         publish=loc.publish,
         grid_limit_kw=loc.grid_limit_kw,
         home=_entry(HomeIn, employee=home) if home else None,
-        stations=[station_entry(cat, s) for s in cat.stations.values() if s.location_id == loc.id],
+        stations=[station_entry(cat, s) for s in cat.stations.values() if s.location_id == loc.id]
+        if with_stations
+        else None,
     )
 
 

@@ -423,7 +423,7 @@ class _Writer:
 _PICTURES: dict[type[Any], Callable[[Catalogue, Any], BaseModel]] = {
     Employee: exporter.employee_entry,
     Vehicle: exporter.vehicle_entry,
-    Location: exporter.location_entry,
+    Location: lambda cat, row: exporter.location_entry(cat, row, with_stations=False),
     Token: exporter.token_entry,
 }
 
