@@ -47,16 +47,6 @@ from depotshare.store.repositories import audit
 from depotshare.store.repositories.importing import Catalogue, load_catalogue, refresh_organisations
 
 Row = TypeVar("Row", Employee, Vehicle, Location, Token)
-SECTIONS = (
-    "organisations",
-    "cost_centres",
-    "users",
-    "employees",
-    "vehicles",
-    "locations",
-    "stations",
-    "tokens",
-)
 
 
 async def run_import_file(settings: Settings, path: Path) -> ImportSummary:
