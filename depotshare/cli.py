@@ -83,7 +83,7 @@ def import_file(path: Annotated[Path, typer.Argument(help="YAML file in the impo
     """Import a declarative set-up (idempotent, all-or-nothing). See docs/import-format.md."""
     from depotshare.services.importer import run_import_file
 
-    run(run_import_file(get_settings(), path))
+    typer.echo(run(run_import_file(get_settings(), path)).render())
 
 
 @app.command("export")

@@ -56,6 +56,7 @@ def _enum(kind: type[E], value: str) -> E | str:
 async def run_export(settings: Settings, org_key: str | None) -> str:
     runtime = Runtime(settings)
     try:
+        await runtime.require_current_schema()
         async with runtime.uow() as uow:
             return dump_yaml(await export_document(uow, org_key))
     finally:

@@ -4,7 +4,6 @@ same file changes nothing; every object created or changed gets an audit entry."
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -50,15 +49,15 @@ Row = TypeVar("Row", Employee, Vehicle, Location, Token)
 
 
 async def run_import_file(settings: Settings, path: Path) -> ImportSummary:
-    """The CLI use case: read, check, apply, commit; prints the summary on success."""
+    """The CLI use case: read, check, apply, commit; returns the summary to print."""
     doc = read_import_file(path)
     runtime = Runtime(settings)
     try:
+        await runtime.require_current_schema()
         async with runtime.uow() as uow:
             summary = await import_document(uow, doc, Actor.system(f"import {path.name}"), path.name)
     finally:
         await runtime.close()
-    sys.stdout.write(summary.render() + "\n")
     return summary
 
 
