@@ -9,7 +9,18 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
 from depotshare.api import errors
-from depotshare.api.routers import audit, auth, locations, organisations, stations, users
+from depotshare.api.routers import (
+    audit,
+    auth,
+    cost_centres,
+    employees,
+    locations,
+    organisations,
+    stations,
+    tokens,
+    users,
+    vehicles,
+)
 from depotshare.config import Settings, get_settings
 from depotshare.services.runtime import Runtime
 
@@ -38,9 +49,21 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = runtime
     errors.install(app)
+    app.add_middleware(errors.RejectNulInUrl)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, organisations, users, audit, locations, stations):
+    for module in (
+        auth,
+        organisations,
+        users,
+        audit,
+        locations,
+        stations,
+        cost_centres,
+        employees,
+        vehicles,
+        tokens,
+    ):
         api.include_router(module.router)
     app.include_router(api)
 

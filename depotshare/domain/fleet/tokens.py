@@ -14,10 +14,13 @@ MAX_UID_LENGTH = 36
 OCPP16_MAX_ID_TAG = 20
 MAX_GROUP_ID_LENGTH = 20  # OCPP 1.6 parentIdTag is an IdToken of at most 20 characters
 
-_HEX = re.compile(r"^[0-9A-F]+$")
-_SEPARATORS = re.compile(r"[\s:\-]")
-_PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
-_GROUP = re.compile(r"^[A-Za-z0-9._\-]+$")
+# ASCII only, checked before case folding: str.upper() maps some non-ASCII letters onto ASCII
+# ("\ufb00" -> "FF", "\xdf" -> "SS"), which would let a lower-case spelling pass where its
+# upper-case twin fails.
+_HEX = re.compile(r"[0-9A-Fa-f]+")
+_SEPARATORS = re.compile(r"[\s:\-]", re.ASCII)
+_PRINTABLE = re.compile(r"[\x21-\x7e]+")
+_GROUP = re.compile(r"[A-Za-z0-9._\-]+")
 
 
 class TokenType(enum.StrEnum):
@@ -37,28 +40,31 @@ def normalise_uid(uid: str, token_type: TokenType, path: str = "uid") -> str:
     """The canonical form of a uid, or InvalidInput naming `path`."""
     raw = uid.strip()
     if token_type is TokenType.RFID:
-        value = _SEPARATORS.sub("", raw).upper()
-        if not _HEX.match(value):
-            raise InvalidInput(path, "an RFID uid is hexadecimal (0-9, A-F), optionally separated by ':' or '-'")
+        value = _SEPARATORS.sub("", raw)
+        if not _HEX.fullmatch(value):
+            raise InvalidInput(
+                path, "an RFID uid is hexadecimal (0-9, A-F), optionally separated by ':' or '-'"
+            )
         if len(value) % 2 or not 8 <= len(value) <= OCPP16_MAX_ID_TAG:
             raise InvalidInput(path, "an RFID uid has 4 to 10 bytes (8 to 20 hex digits)")
-        return value
+        return value.upper()
     if token_type is TokenType.EMAID:
-        raw = _SEPARATORS.sub("", raw).upper()  # eMAIDs compare case-insensitively (ISO 15118)
+        raw = _SEPARATORS.sub("", raw)
     if not raw or len(raw) > MAX_UID_LENGTH:
         raise InvalidInput(path, f"a uid has 1 to {MAX_UID_LENGTH} characters")
-    if not _PRINTABLE.match(raw):
+    if not _PRINTABLE.fullmatch(raw):
         raise InvalidInput(path, "a uid has printable characters only, no spaces")
     if token_type is TokenType.KEY_CODE and not raw.isdigit():
         raise InvalidInput(path, "a key code has digits only")
-    return raw
+    # eMAIDs compare case-insensitively (ISO 15118); other kinds keep the case they were given.
+    return raw.upper() if token_type is TokenType.EMAID else raw
 
 
 def check_group_id(group_id: str | None, path: str = "group") -> str | None:
     if group_id is None:
         return None
     value = group_id.strip()
-    if not value or len(value) > MAX_GROUP_ID_LENGTH or not _GROUP.match(value):
+    if not value or len(value) > MAX_GROUP_ID_LENGTH or not _GROUP.fullmatch(value):
         raise InvalidInput(
             path, f"a group id has 1 to {MAX_GROUP_ID_LENGTH} characters: letters, digits, '.', '_', '-'"
         )
