@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from depotshare.domain.actor import Actor
@@ -43,6 +43,10 @@ UoW = Annotated[UnitOfWork, Depends(get_uow)]
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+# Database ids are 32-bit; larger numbers cannot name anything and must not reach the query.
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 OrgFilter = Annotated[
     str | None, Query(description="organisation key: only objects of this organisation and its descendants")
 ]

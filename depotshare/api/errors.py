@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from depotshare.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 
@@ -62,6 +63,22 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "Internal Server Error", "an unexpected error occurred; it has been logged")
+
+
+class RejectNulInUrl:
+    """A NUL byte in a path or query cannot name anything; answer 400 before any route sees it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+            if b"\x00" in raw or b"%00" in raw or "\x00" in scope.get("path", ""):
+                response = problem(400, "Bad Request", "the URL contains a NUL character")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from depotshare.api.deps import CurrentActor, Cursor, Limit, OrgFilter, UoW
+from depotshare.api.deps import CurrentActor, Cursor, IdQuery, Limit, OrgFilter, UoW
 from depotshare.api.schemas.common import PageOut
 from depotshare.services import audit_log
 from depotshare.services.audit_log import AuditEntryView
@@ -24,7 +24,7 @@ async def list_audit(
     org: OrgFilter = None,
     entity: Annotated[str | None, Query(max_length=40)] = None,
     entity_id: Annotated[str | None, Query(max_length=100)] = None,
-    actor_user_id: int | None = None,
+    actor_user_id: IdQuery = None,
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
 ) -> object:

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from depotshare.api.deps import CurrentActor, UoW
-from depotshare.api.schemas.common import Input
+from depotshare.api.deps import CurrentActor, IdPath, UoW
+from depotshare.api.schemas.common import Input, has_nul
+from depotshare.domain.errors import Unauthenticated
 from depotshare.services import auth, users
 from depotshare.services.auth import ApiKeyView
 from depotshare.services.users import UserView
@@ -29,6 +30,8 @@ class ApiKeyCreate(Input):
 @router.post("/token", response_model=TokenOut)
 async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], uow: UoW) -> TokenOut:
     """OAuth2 password login: `username` is the email address."""
+    if has_nul(form.username) or has_nul(form.password):
+        raise Unauthenticated("incorrect email or password")
     return TokenOut(access_token=await auth.login(uow, form.username, form.password))
 
 
@@ -49,6 +52,6 @@ async def create_api_key(body: ApiKeyCreate, uow: UoW, actor: CurrentActor) -> o
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
-async def revoke_api_key(key_id: int, uow: UoW, actor: CurrentActor) -> Response:
+async def revoke_api_key(key_id: IdPath, uow: UoW, actor: CurrentActor) -> Response:
     await auth.revoke_api_key(uow, actor, key_id)
     return Response(status_code=204)
