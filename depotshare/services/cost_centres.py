@@ -1,12 +1,10 @@
-"""Cost centres: per-organisation codes that employees, vehicles and tokens are booked to.
-Also the reference rules the fleet shares: a fleet object may point only at objects of its own
-organisation or one of its ancestors (a holding's cost centre serves its subsidiaries)."""
+"""Cost centres: per-organisation codes that employees, vehicles and tokens are booked to
+(a holding's cost centre serves its subsidiaries)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
 
 from depotshare.domain.actor import Actor
 from depotshare.domain.errors import Conflict, InvalidInput
@@ -14,15 +12,15 @@ from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access import found, require
 from depotshare.services.orgs import access_org
+from depotshare.services.ownership import ensure_not_stranded, org_by_id, target_org
 from depotshare.services.pagination import Page, decode_cursor, page_of
 from depotshare.services.unit_of_work import UnitOfWork
-from depotshare.store.models import CostCentre, Employee, Organisation, Vehicle
+from depotshare.store.models import CostCentre, Organisation
 from depotshare.store.repositories import audit
 from depotshare.store.repositories import cost_centres as repo
 from depotshare.store.repositories.orgs import keys_by_id
 
 COST_CENTRES = Resource.COST_CENTRES
-_Ref = TypeVar("_Ref", CostCentre, Employee, Vehicle)
 
 
 @dataclass(frozen=True)
@@ -42,43 +40,6 @@ def _snapshot(cc: CostCentre, org_key: str) -> dict[str, object]:
     return {"org": org_key, "code": cc.code, "name": cc.name}
 
 
-# --- rules shared by the fleet services -------------------------------------------------------
-
-
-async def org_by_id(uow: UnitOfWork, org_id: int) -> Organisation:
-    return found(await uow.session.get(Organisation, org_id), "organisation")
-
-
-async def target_org(uow: UnitOfWork, actor: Actor, key: str, resource: Resource) -> Organisation:
-    """The organisation a fleet object is created in or moved to: NotFound when absent or
-    invisible (as everywhere in the API), Forbidden when visible but not writable."""
-    org = await access_org(uow, actor, key)
-    require(actor.scope, resource, Action.WRITE, org.path, f"{resource.value} in organisation {key!r}")
-    return org
-
-
-def in_lineage(org_id: int, org: Organisation) -> bool:
-    """`org_id` is `org` itself or one of its ancestors."""
-    return org_id in tree.ids_on_path(org.path)
-
-
-async def keep_reference(
-    uow: UnitOfWork,
-    model: type[_Ref],
-    ref_id: int | None,
-    org: Organisation,
-    path: str,
-) -> None:
-    """A reference left untouched by a move must still point into the new organisation's lineage."""
-    if ref_id is None:
-        return
-    ref = await uow.session.get(model, ref_id)
-    if ref is not None and not in_lineage(ref.org_id, org):
-        raise InvalidInput(
-            path, f"it belongs to an organisation outside {org.key!r} and its parents; change or clear it"
-        )
-
-
 async def resolve_cost_centre(
     uow: UnitOfWork, actor: Actor, code: str, org: Organisation, path: str = "cost_centre"
 ) -> CostCentre:
@@ -88,19 +49,6 @@ async def resolve_cost_centre(
     if not matches:
         raise InvalidInput(path, f"no cost centre {code!r} in organisation {org.key!r} or its parents")
     return max(matches, key=lambda cc: lineage.index(cc.org_id))
-
-
-async def ensure_not_stranded(
-    uow: UnitOfWork, references: dict[str, object], target_id: int, new_org: Organisation, what: str
-) -> None:
-    """Moving a referenced object must leave every referrer inside the new organisation's subtree."""
-    counts = await repo.count_referrers(uow.session, references, target_id, outside=new_org.path)
-    if counts:
-        used = ", ".join(f"{n} {name}" for name, n in counts.items())
-        raise Conflict(f"org: {what} is used by {used} outside {new_org.key!r}; reassign them first")
-
-
-# --- use cases ----------------------------------------------------------------------------------
 
 
 async def access_cost_centre(

@@ -11,15 +11,15 @@ from depotshare.domain.errors import Conflict, InvalidInput
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access import found, require
-from depotshare.services.cost_centres import (
+from depotshare.services.cost_centres import resolve_cost_centre
+from depotshare.services.orgs import access_org
+from depotshare.services.ownership import (
     ensure_not_stranded,
     in_lineage,
     keep_reference,
     org_by_id,
-    resolve_cost_centre,
     target_org,
 )
-from depotshare.services.orgs import access_org
 from depotshare.services.pagination import Page, decode_cursor, page_of
 from depotshare.services.unit_of_work import UnitOfWork
 from depotshare.store.models import CostCentre, Employee, Organisation, User

@@ -16,6 +16,7 @@ from depotshare.domain.errors import Conflict, InvalidInput
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access import found, require
 from depotshare.services.orgs import access_org
+from depotshare.services.ownership import target_org
 from depotshare.services.pagination import Page, decode_cursor, page_of
 from depotshare.services.unit_of_work import UnitOfWork
 from depotshare.store.models import Location, Organisation
@@ -157,13 +158,6 @@ async def get_location(uow: UnitOfWork, actor: Actor, key: str) -> LocationView:
     return await _one_view(uow, await access_location(uow, actor, key))
 
 
-async def _target_org(uow: UnitOfWork, actor: Actor, key: str) -> Organisation:
-    """The organisation a location is put in: visible (else NotFound) and writable (else Forbidden)."""
-    org = await access_org(uow, actor, key)
-    require(actor.scope, LOCATIONS, Action.WRITE, org.path, f"locations of organisation {key!r}")
-    return org
-
-
 async def _home_employee_id(uow: UnitOfWork, actor: Actor, spec: LocationSpec) -> int | None:
     if not spec.home:
         return None
@@ -202,7 +196,7 @@ def _apply(loc: Location, spec: LocationSpec, org: Organisation, employee_id: in
 
 async def create_location(uow: UnitOfWork, actor: Actor, spec: LocationSpec) -> LocationView:
     spec = checked(spec)
-    org = await _target_org(uow, actor, spec.org)
+    org = await target_org(uow, actor, spec.org, LOCATIONS)
     employee_id = await _home_employee_id(uow, actor, spec)
     if await repo.get_by_key(uow.session, spec.key) is not None:
         raise Conflict(f"key: a location {spec.key!r} already exists")
@@ -257,7 +251,7 @@ async def update_location(
     spec = checked(dataclasses.replace(current, **changes))
     org = found(await uow.session.get(Organisation, loc.org_id), "organisation")
     if spec.org != current.org:
-        org = await _target_org(uow, actor, spec.org)
+        org = await target_org(uow, actor, spec.org, LOCATIONS)
     employee_id = loc.home_employee_id
     if spec.home != current.home or spec.home_employee != current.home_employee:
         employee_id = await _home_employee_id(uow, actor, spec)

@@ -17,14 +17,10 @@ from depotshare.domain.fleet.tokens import (
 )
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access import require
-from depotshare.services.cost_centres import (
-    keep_reference,
-    org_by_id,
-    resolve_cost_centre,
-    target_org,
-)
+from depotshare.services.cost_centres import resolve_cost_centre
 from depotshare.services.employees import resolve_employee
 from depotshare.services.orgs import access_org
+from depotshare.services.ownership import keep_reference, org_by_id, target_org
 from depotshare.services.pagination import Page, decode_cursor, page_of
 from depotshare.services.unit_of_work import UnitOfWork
 from depotshare.services.vehicles import resolve_vehicle
