@@ -47,8 +47,11 @@ test: lint test-sqlite test-postgres
 docs: $(BIN)/depotshare
 	$(BIN)/python -m depotshare.tools.permissions_doc --write docs/permissions.md
 
+BENCH_DB ?= test_bench
 bench: $(BIN)/depotshare
-	$(BIN)/python bench/scope_bench.py
+	@psql -h 127.0.0.1 -U root -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'" | grep -q 1 \
+		|| psql -h 127.0.0.1 -U root -d postgres -qc "CREATE DATABASE $(BENCH_DB)"
+	DEPOTSHARE_BENCH_DATABASE_URL=postgresql+asyncpg://root@127.0.0.1:5432/$(BENCH_DB) $(BIN)/python bench/scope_bench.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .mypy_cache .ruff_cache .hypothesis depotshare.db
