@@ -88,7 +88,10 @@ FAMILIES: dict[Resource, Family] = {
     ),
 }
 # Families of the role table that have no REST resource yet, and the issue that adds it.
-NOT_YET_ROUTED = {Resource.SESSIONS: "issue 3 (charging sessions)"}
+NOT_YET_ROUTED = {
+    Resource.SESSIONS: "issue 3 (charging sessions)",
+    Resource.SITE_SESSIONS: "issue 3 (charging sessions)",
+}
 LIST_ONLY = {Resource.AUDIT}  # read through /audit-log; written by the system only
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select, true
 
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.domain.orgs.scope import Scope
 from depotshare.store.models import (
     AuditEntry,
+    ChargingSession,
     ChargingStation,
     CostCentre,
     Employee,
@@ -70,13 +71,20 @@ def _owning_org(resource: Resource) -> Any:
             return AuditEntry.org_id
         case Resource.USERS:
             return RoleAssignment.org_id
+        case Resource.SESSIONS:
+            return ChargingSession.token_org_id  # frozen at the start of the session
+        case Resource.SITE_SESSIONS:
+            return ChargingSession.owner_org_id
     raise ValueError(f"{resource} has no owning organisation column; pass org_column")
 
 
 # Which rows are the caller's own, for permissions of OWN reach.
 def _owned_by(resource: Resource, scope: Scope) -> ColumnElement[bool]:
+    own_employees = select(Employee.id).where(Employee.user_id == scope.user_id)
     if resource is Resource.TOKENS:
-        return Token.employee_id.in_(select(Employee.id).where(Employee.user_id == scope.user_id))
+        return Token.employee_id.in_(own_employees)
+    if resource is Resource.SESSIONS:
+        return ChargingSession.employee_id.in_(own_employees)
     return false()
 
 
@@ -88,9 +96,21 @@ def restrict(
     org_column: Any = None,
 ) -> Select[Any]:
     """Keep only the rows of `resource` that `scope` may `action`."""
+    return stmt.where(allowed(scope, resource, action, org_column))
+
+
+def restrict_any(
+    stmt: Select[Any], scope: Scope, resources: tuple[Resource, ...], action: Action
+) -> Select[Any]:
+    """Keep the rows any of several families admits: a charging session is visible from the fleet
+    side (its token's organisation) and from the facility side (its location's organisation)."""
+    return stmt.where(or_(*(allowed(scope, r, action) for r in resources)))
+
+
+def allowed(scope: Scope, resource: Resource, action: Action, org_column: Any = None) -> ColumnElement[bool]:
     grant = scope.grant(resource, action)
     if grant.everywhere:
-        return stmt
+        return true()
     clauses: list[ColumnElement[bool]] = []
     if resource is Resource.ORGANISATIONS and org_column is None:
         clauses.append(under(Organisation.path, grant.subtree))
@@ -100,4 +120,4 @@ def restrict(
             clauses.append(_org_in(column, grant.subtree))
         if grant.own:
             clauses.append(_org_in(column, grant.own) & _owned_by(resource, scope))
-    return stmt.where(or_(*clauses) if clauses else false())
+    return or_(*clauses) if clauses else false()

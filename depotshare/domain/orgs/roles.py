@@ -29,7 +29,8 @@ class Resource(enum.StrEnum):
     EMPLOYEES = "employees"
     VEHICLES = "vehicles"
     COST_CENTRES = "cost_centres"
-    SESSIONS = "sessions"
+    SESSIONS = "sessions"  # charging sessions of the organisation's tokens (the fleet side)
+    SITE_SESSIONS = "site_sessions"  # charging sessions at the organisation's locations (the facility side)
     AUDIT = "audit"
 
 
@@ -71,7 +72,6 @@ ROLE_PERMISSIONS: Mapping[Role, Mapping[Permission, Reach]] = {
         (Resource.VEHICLES, W): Reach.SUBTREE,
         (Resource.COST_CENTRES, R): Reach.SUBTREE,
         (Resource.COST_CENTRES, W): Reach.SUBTREE,
-        # Sessions of the fleet's tokens (the sessions issue applies the token side).
         (Resource.SESSIONS, R): Reach.SUBTREE,
     },
     Role.FACILITY_MANAGER: {
@@ -82,8 +82,7 @@ ROLE_PERMISSIONS: Mapping[Role, Mapping[Permission, Reach]] = {
         (Resource.STATIONS, W): Reach.SUBTREE,
         # Home chargers name the employee they belong to; facility managers must see who.
         (Resource.EMPLOYEES, R): Reach.SUBTREE,
-        # Sessions at the facility's locations (the sessions issue applies the location side).
-        (Resource.SESSIONS, R): Reach.SUBTREE,
+        (Resource.SITE_SESSIONS, R): Reach.SUBTREE,
     },
     Role.DRIVER: {
         (Resource.ORGANISATIONS, R): Reach.SUBTREE,

@@ -3,6 +3,14 @@
 from depotshare.store.base import Base
 from depotshare.store.models.assets import ChargingStation, Connector, Evse, Location
 from depotshare.store.models.audit import AuditEntry
+from depotshare.store.models.charging import (
+    ChargingSession,
+    ConnectorStatus,
+    MeterValue,
+    StationEvent,
+    StatusEvent,
+    TransactionEventRecord,
+)
 from depotshare.store.models.fleet import CostCentre, Employee, Token, Vehicle
 from depotshare.store.models.orgs import ApiKey, Organisation, RoleAssignment, User
 
@@ -10,15 +18,21 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "ChargingSession",
     "ChargingStation",
     "Connector",
+    "ConnectorStatus",
     "CostCentre",
     "Employee",
     "Evse",
     "Location",
+    "MeterValue",
     "Organisation",
     "RoleAssignment",
+    "StationEvent",
+    "StatusEvent",
     "Token",
+    "TransactionEventRecord",
     "User",
     "Vehicle",
 ]

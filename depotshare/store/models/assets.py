@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from depotshare.store.base import Base, UTCDateTime, utcnow
@@ -32,6 +32,9 @@ class Location(Base):
     home_employee_id: Mapped[int | None] = mapped_column(
         ForeignKey("employees.id", ondelete="SET NULL"), index=True
     )
+    # Unknown stations whose identity starts with this prefix may connect and wait as `pending`
+    # for an operator to accept them here; without it unknown stations are refused.
+    admit_station_prefix: Mapped[str | None] = mapped_column(String(48), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -46,6 +49,18 @@ class ChargingStation(Base):
     model: Mapped[str | None] = mapped_column(String(50))
     serial_number: Mapped[str | None] = mapped_column(String(50))
     firmware_version: Mapped[str | None] = mapped_column(String(50))
+    # accepted | pending | rejected: the BootNotification answer; pending until an operator accepts.
+    registration_status: Mapped[str] = mapped_column(
+        String(16), default="accepted", server_default="accepted"
+    )
+    # Live state, kept by the OCPP gateway.
+    protocol: Mapped[str | None] = mapped_column(String(16))
+    connected: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_boot_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    iccid: Mapped[str | None] = mapped_column(String(20))
+    imsi: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

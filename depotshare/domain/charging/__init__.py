@@ -1,0 +1,1 @@
+"""Charging rules shared by both OCPP versions: meter readings, session anomalies."""

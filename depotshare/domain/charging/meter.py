@@ -1,0 +1,64 @@
+"""Meter readings: every energy figure becomes integer Wh, whatever unit and multiplier the
+station reported, so OCPP 1.6 strings and 2.0.1 numbers compare and add up exactly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from depotshare.domain.errors import InvalidInput
+
+ENERGY_REGISTER = "Energy.Active.Import.Register"
+# OCPP 1.6 and 2.0.1 both default an unnamed sample to the import register, in Wh.
+DEFAULT_MEASURAND = ENERGY_REGISTER
+_ENERGY_UNITS = {"Wh": Decimal(1), "kWh": Decimal(1000)}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sampled value, protocol-neutral."""
+
+    sampled_at: datetime
+    value: Decimal
+    measurand: str = DEFAULT_MEASURAND
+    unit: str | None = None
+    multiplier: int = 0  # 2.0.1 unitOfMeasure.multiplier: value x 10^multiplier
+    phase: str | None = None
+    context: str | None = None
+    location: str | None = None
+    signed_data: str | None = None
+    signing_method: str | None = None
+    public_key: str | None = None
+
+    @property
+    def is_energy_register(self) -> bool:
+        return self.measurand == ENERGY_REGISTER and self.phase is None
+
+
+def parse_value(raw: str | int | float | Decimal, path: str = "value") -> Decimal:
+    try:
+        value = raw if isinstance(raw, Decimal) else Decimal(str(raw))
+    except InvalidOperation:
+        raise InvalidInput(path, f"not a number: {raw!r}") from None
+    if not value.is_finite():
+        raise InvalidInput(path, f"not a finite number: {raw!r}")
+    return value
+
+
+def to_wh(value: Decimal, unit: str | None, multiplier: int = 0) -> int:
+    """An energy reading in whole Wh (half up). Unit None means Wh, as both protocols default."""
+    factor = _ENERGY_UNITS.get(unit or "Wh")
+    if factor is None:
+        raise InvalidInput("unit", f"{unit!r} is not an energy unit (Wh or kWh)")
+    scaled = value * factor * (Decimal(10) ** multiplier)
+    return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def register_wh(samples: list[Sample]) -> int | None:
+    """The last whole-station import register reading among samples, in Wh, if any."""
+    readings = [s for s in samples if s.is_energy_register and (s.unit or "Wh") in _ENERGY_UNITS]
+    if not readings:
+        return None
+    last = max(readings, key=lambda s: s.sampled_at)
+    return to_wh(last.value, last.unit, last.multiplier)
