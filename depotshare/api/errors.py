@@ -11,12 +11,26 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from depotshare.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from depotshare.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StationError,
+    StationOffline,
+    StationTimeout,
+    Unauthenticated,
+)
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 
+# Order matters: the first matching class wins (StationOffline is a Conflict).
 _STATUS: dict[type[DomainError], tuple[int, str]] = {
+    StationOffline: (409, "Station Offline"),
+    StationTimeout: (504, "Station Timeout"),
+    StationError: (502, "Station Error"),
     NotFound: (404, "Not Found"),
     Forbidden: (403, "Forbidden"),
     Conflict: (409, "Conflict"),

@@ -35,3 +35,21 @@ class InvalidInput(DomainError):
 
 class Unauthenticated(DomainError):
     """No or bad credentials."""
+
+
+class StationOffline(Conflict):
+    """The station holds no connection to us, so a command cannot reach it."""
+
+
+class StationTimeout(DomainError):
+    """The station did not answer a command in time."""
+
+
+class StationError(DomainError):
+    """The station answered a command with a CALLERROR."""
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(
+            f"the station answered {code}: {description}" if description else f"the station answered {code}"
+        )
+        self.code = code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from depotshare.config import Settings
 from depotshare.services import migrations
+from depotshare.services.ports import StationCommands
 from depotshare.services.unit_of_work import UnitOfWork
 from depotshare.store.database import make_engine, make_sessionmaker
 
@@ -13,6 +14,8 @@ class Runtime:
         self.settings = settings
         self.engine = make_engine(settings.database_url, echo=settings.log_sql)
         self._sessionmaker = make_sessionmaker(self.engine)
+        # Set by the OCPP gateway when it is mounted; remote-command services use it.
+        self.station_commands: StationCommands | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self._sessionmaker)

@@ -1,0 +1,20 @@
+"""Ports: what the services need from the world outside the database, as Protocols. The OCPP
+gateway implements StationCommands; tests use small in-memory fakes that record calls."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from depotshare.domain.charging.commands import Command, CommandResult
+
+
+class StationCommands(Protocol):
+    def is_connected(self, station_id: str) -> bool:
+        """Whether the station (by OCPP identity) holds a websocket to this process now."""
+        ...
+
+    async def send(self, station_id: str, command: Command, timeout: float) -> CommandResult:  # noqa: ASYNC109 - the station, not the caller, must answer in time
+        """Send and wait for the answer. Raises StationOffline when not connected,
+        StationTimeout when no answer comes in time, StationError for a CALLERROR, and
+        InvalidInput when the station's protocol has no such command or the payload is invalid."""
+        ...
