@@ -30,6 +30,7 @@ from depotshare.domain.importing.model import (
     UserIn,
     VehicleIn,
 )
+from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Role
 from depotshare.services.runtime import Runtime
 from depotshare.services.unit_of_work import UnitOfWork
@@ -76,7 +77,7 @@ def build_document(cat: Catalogue, org_key: str | None) -> ImportFile:
         if root is None:
             raise NotFound(f"organisation {org_key!r} not found")
         roots = [root]
-        org_ids = {o.id for o in cat.orgs.values() if o.path.startswith(root.path)}
+        org_ids = {o.id for o in cat.orgs.values() if tree.is_within(o.path, root.path)}
     employees = [e for e in cat.employees.values() if e.org_id in org_ids]
     linked_logins = {e.user_id for e in employees if e.user_id is not None}
     users = [
