@@ -1,0 +1,82 @@
+"""/sessions: charging sessions with their meter values, for fleet and facility managers and drivers.
+Newest first (by id: the order sessions were recorded); `from`/`to` select by `started_at`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from depotshare.api.deps import CurrentActor, Cursor, IdPath, Limit, OrgFilter, UoW
+from depotshare.api.schemas.common import PageOut
+from depotshare.domain.charging.sessions import SessionState
+from depotshare.services import charging_sessions
+from depotshare.services.charging_sessions import MeterValueView, SessionView
+
+router = APIRouter(prefix="/sessions", tags=["sessions"])
+
+_PERIOD = "a date (YYYY-MM-DD, UTC) or a date-time with offset"
+
+
+@router.get("", response_model=PageOut[SessionView])
+async def list_sessions(
+    uow: UoW,
+    actor: CurrentActor,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    org: OrgFilter = None,
+    location: Annotated[str | None, Query(max_length=64, description="location key")] = None,
+    station: Annotated[str | None, Query(max_length=48, description="station OCPP identity")] = None,
+    token: Annotated[str | None, Query(max_length=64, description="token uid, as printed or stored")] = None,
+    state: SessionState | None = None,
+    flagged: Annotated[
+        bool | None, Query(description="only sessions with (true) or without (false) flags")
+    ] = None,
+    from_: Annotated[
+        str | None, Query(alias="from", max_length=40, description=f"started at or after: {_PERIOD}")
+    ] = None,
+    to: Annotated[
+        str | None,
+        Query(max_length=40, description=f"started before; a date includes that whole day: {_PERIOD}"),
+    ] = None,
+) -> object:
+    """`org` keeps sessions whose token's or location's organisation lies in that subtree. Always only
+    what the caller may see: fleet side by the token's organisation, facility side by the location's."""
+    return await charging_sessions.list_sessions(
+        uow,
+        actor,
+        org=org,
+        location=location,
+        station=station,
+        token=token,
+        state=state,
+        flagged=flagged,
+        started_from=from_,
+        started_to=to,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+@router.get("/{session_id}", response_model=SessionView)
+async def get_session(session_id: IdPath, uow: UoW, actor: CurrentActor) -> object:
+    return await charging_sessions.get_session(uow, actor, session_id)
+
+
+@router.get("/{session_id}/meter-values", response_model=PageOut[MeterValueView])
+async def list_meter_values(
+    session_id: IdPath,
+    uow: UoW,
+    actor: CurrentActor,
+    limit: Limit = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=60, description="next_cursor of the previous page")
+    ] = None,
+    measurand: Annotated[
+        str | None,
+        Query(max_length=64, description="e.g. Energy.Active.Import.Register, Power.Active.Import"),
+    ] = None,
+) -> object:
+    return await charging_sessions.list_meter_values(
+        uow, actor, session_id, measurand=measurand, cursor=cursor, limit=limit
+    )
