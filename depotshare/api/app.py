@@ -23,7 +23,6 @@ from depotshare.api.routers import (
     vehicles,
 )
 from depotshare.config import Settings, get_settings
-from depotshare.ocpp.server import mount as mount_ocpp
 from depotshare.services.runtime import Runtime
 
 API_PREFIX = "/api/v1"
@@ -69,7 +68,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     ):
         api.include_router(module.router)
     app.include_router(api)
-    mount_ocpp(app, runtime)  # /ocpp/{station_id} on the same port; registers station_commands
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
