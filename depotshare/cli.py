@@ -49,18 +49,34 @@ def serve(
         bool | None,
         typer.Option("--migrate/--no-migrate", help="apply migrations first (default: on SQLite)"),
     ] = None,
+    ssl_certfile: Annotated[
+        Path | None, typer.Option(help="TLS certificate chain (PEM): serve https and wss (OCPP profile 2)")
+    ] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM) for --ssl-certfile")] = None,
 ) -> None:
     """Serve the REST API, the portal and the OCPP endpoint on one port."""
     import uvicorn
 
     from depotshare.api.app import create_app
+    from depotshare.ocpp.server import uvicorn_options
     from depotshare.services.migrations import upgrade
 
     settings = get_settings()
     if migrate_first if migrate_first is not None else settings.database_url.startswith("sqlite"):
         upgrade(settings.database_url)
-    typer.echo(f"DepotShare on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", ws_per_message_deflate=False)
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        fail("--ssl-certfile and --ssl-keyfile go together")
+    scheme = "https" if ssl_certfile else "http"
+    typer.echo(f"DepotShare on {scheme}://{host}:{port}  (API docs: {scheme}://{host}:{port}/api/v1/docs)")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+        **uvicorn_options(settings),
+    )
 
 
 @app.command("create-admin")

@@ -25,6 +25,17 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=8)
     page_size_max: int = Field(default=500, ge=1)
     log_sql: bool = False
+    # OCPP gateway. Stations heartbeat at this interval; one is online while connected and heard
+    # from within two intervals. Pending stations retry their BootNotification more often.
+    heartbeat_interval_s: int = Field(default=300, ge=10)
+    pending_boot_interval_s: int = Field(default=60, ge=10)
+    # How long a remote command waits for the station's answer.
+    ocpp_command_timeout_s: float = Field(default=30, gt=0)
+    # Frames above this close the connection with 1009; a 1.6 MeterValues is ~1.5 KiB.
+    ocpp_max_frame_bytes: int = Field(default=256 * 1024, ge=4096)
+    # Websocket keepalive: a dead connection is noticed within interval + timeout seconds.
+    ws_ping_interval_s: float = Field(default=20, gt=0)
+    ws_ping_timeout_s: float = Field(default=20, gt=0)
 
     def jwt_secret(self) -> str:
         if self.secret_key:

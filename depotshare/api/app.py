@@ -12,6 +12,7 @@ from depotshare.api import errors
 from depotshare.api.routers import (
     audit,
     auth,
+    commands,
     cost_centres,
     employees,
     locations,
@@ -23,6 +24,7 @@ from depotshare.api.routers import (
     vehicles,
 )
 from depotshare.config import Settings, get_settings
+from depotshare.ocpp.server import mount as mount_ocpp
 from depotshare.services.runtime import Runtime
 
 API_PREFIX = "/api/v1"
@@ -65,9 +67,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         vehicles,
         tokens,
         sessions,
+        commands,
     ):
         api.include_router(module.router)
     app.include_router(api)
+    mount_ocpp(app, runtime)  # /ocpp/{station_id} on the same port; registers station_commands
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

@@ -1,0 +1,1 @@
+"""Access decisions: may this token charge at this station now, and why (not)."""

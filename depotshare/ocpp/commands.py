@@ -1,0 +1,126 @@
+"""The command channel, central system -> station: the StationCommands port (services/ports.py)
+over the connections in the registry. A protocol-neutral command becomes the message of the
+station's protocol through TRANSLATORS, the one table a protocol version adds its entry to."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.exceptions import OCPPError, UnknownCallErrorCodeError
+from ocpp.messages import Call, validate_payload
+from ocpp.v16 import call as call16
+from ocpp.v16.enums import Action as Action16
+
+from depotshare.domain.charging import commands as cmd
+from depotshare.domain.errors import InvalidInput, StationError, StationOffline, StationTimeout
+from depotshare.ocpp.connection import Closed
+from depotshare.ocpp.registry import Registry
+from depotshare.ocpp.station import StationBase
+
+Translator = Callable[[cmd.Command], Any]  # a command -> the library's call payload dataclass
+
+
+def raw_call(module: Any, actions: frozenset[str], command: cmd.Raw) -> Any:
+    """A Raw command as the library's call class of that name, built from the camelCase payload
+    with the library's own key conversion (so it round-trips as the library sends it)."""
+    cls: Any = getattr(module, command.action, None) if command.action in actions else None
+    if not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
+        raise InvalidInput("action", f"{command.action!r} is not a message of this protocol")
+    try:
+        return cls(**camel_to_snake_case(command.payload))
+    except TypeError as e:
+        raise InvalidInput("payload", f"does not fit {command.action}: {e}") from None
+
+
+_ACTIONS_16 = frozenset(a.value for a in Action16)
+
+
+def translate_v16(command: cmd.Command) -> Any:
+    """1.6 connector N is our EVSE N (see v16.py), so EVSE ids go where 1.6 wants a connectorId."""
+    match command:
+        case cmd.RemoteStart(id_token=tag, evse_id=evse, charging_profile=profile):
+            profile = camel_to_snake_case(profile) if profile else None
+            return call16.RemoteStartTransaction(id_tag=tag, connector_id=evse, charging_profile=profile)
+        case cmd.RemoteStop(transaction_id=tx):
+            if not tx.isdigit():
+                raise InvalidInput("transaction_id", "an OCPP 1.6 transaction id is an integer")
+            return call16.RemoteStopTransaction(transaction_id=int(tx))
+        case cmd.Reset(kind=kind):
+            return call16.Reset(type="Hard" if kind == "hard" else "Soft")
+        case cmd.UnlockConnector(evse_id=evse):
+            return call16.UnlockConnector(connector_id=evse)
+        case cmd.ChangeAvailability(operative=operative, evse_id=evse):
+            return call16.ChangeAvailability(
+                connector_id=evse, type="Operative" if operative else "Inoperative"
+            )
+        case cmd.GetConfiguration(keys=keys):
+            return call16.GetConfiguration(key=list(keys) or None)
+        case cmd.ChangeConfiguration(key=key, value=value):
+            return call16.ChangeConfiguration(key=key, value=value)
+        case cmd.TriggerMessage(message=message, evse_id=evse):
+            return call16.TriggerMessage(requested_message=message, connector_id=evse)
+        case cmd.ClearCache():
+            return call16.ClearCache()
+        case cmd.Raw():
+            return raw_call(call16, _ACTIONS_16, command)
+    raise InvalidInput("command", f"OCPP 1.6 has no {type(command).__name__}; use its 1.6 counterpart")
+
+
+# Subprotocol -> translator. OCPP 2.0.1 adds "ocpp2.0.1": translate_v201 here.
+TRANSLATORS: dict[str, Translator] = {"ocpp1.6": translate_v16}
+
+
+def _as_dict(payload: Any) -> dict[str, Any]:
+    data: dict[str, Any] = snake_to_camel_case(remove_nones(serialize_as_dict(payload)))
+    return data
+
+
+class GatewayCommands:
+    """StationCommands for the stations connected to this process."""
+
+    def __init__(self, registry: Registry[StationBase]) -> None:
+        self._registry = registry
+
+    def is_connected(self, station_id: str) -> bool:
+        return station_id in self._registry
+
+    async def send(self, station_id: str, command: cmd.Command, timeout: float) -> cmd.CommandResult:  # noqa: ASYNC109 - the station must answer in time
+        station = self._registry.get(station_id)
+        if station is None:
+            raise StationOffline(f"charging station {station_id!r} is not connected")
+        translate = TRANSLATORS.get(station.link.protocol)
+        if translate is None:
+            raise InvalidInput("command", f"no commands for {station.link.protocol} yet")
+        payload = translate(command)
+        action = type(payload).__name__
+        await _check_outgoing(action, payload, station)
+        try:
+            async with asyncio.timeout(timeout):
+                answer = await station.send_call(payload)
+        except TimeoutError:
+            raise StationTimeout(
+                f"charging station {station_id!r} did not answer {action} within {timeout:g} s"
+            ) from None
+        except OCPPError as e:  # a CALLERROR, or an answer that breaks the schema
+            raise StationError(e.code, str(e.description)) from e
+        except UnknownCallErrorCodeError as e:
+            raise StationError("GenericError", str(e)) from e
+        except Closed:
+            raise StationOffline(f"charging station {station_id!r} disconnected") from None
+        data = _as_dict(answer)
+        status = data.get("status")
+        return cmd.CommandResult(action, status if isinstance(status, str) else None, data)
+
+
+async def _check_outgoing(action: str, payload: Any, station: StationBase) -> None:
+    """Validate before sending, so a bad command is the caller's InvalidInput rather than
+    something the station is blamed for."""
+    try:
+        await validate_payload(Call("-", action, _as_dict(payload)), station._ocpp_version)
+    except OCPPError as e:
+        cause = e.details.get("cause") if isinstance(e.details, dict) else None
+        raise InvalidInput("payload", str(cause or e.description)[:300]) from None

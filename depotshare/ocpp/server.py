@@ -1,0 +1,131 @@
+"""The OCPP websocket endpoint `/ocpp/{station_id}` on the API's app and port: subprotocol
+negotiation, admission (identity, HTTP Basic password, pending admission by prefix), one
+connection per station, and the command channel registered on the runtime."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import ocpp.messages
+from fastapi import FastAPI
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from depotshare.config import Settings
+from depotshare.domain.errors import DomainError, Unauthenticated
+from depotshare.ocpp.commands import GatewayCommands
+from depotshare.ocpp.connection import REPLACED, Closed, WebSocketConnection
+from depotshare.ocpp.protocols import STATIONS, negotiate
+from depotshare.ocpp.registry import Registry
+from depotshare.ocpp.station import StationBase
+from depotshare.services import stations_live as live
+from depotshare.services.runtime import Runtime
+
+PATH = "/ocpp/{station_id}"
+LOGGER = logging.getLogger("depotshare.ocpp")
+
+
+def configure_library() -> None:
+    # The library logs every frame at INFO: formatting them costs more than handling some.
+    logging.getLogger("ocpp").setLevel(logging.WARNING)
+    # Validate inline: a thread-pool hop per message was slower here (docs: PERFORMANCE.md).
+    ocpp.messages.ASYNC_VALIDATION = False
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Websocket options for uvicorn: a dead connection is closed within ping interval + timeout;
+    frames above the limit close with 1009; no per-message deflate (~3x the memory per connection)."""
+    return {
+        "ws_max_size": settings.ocpp_max_frame_bytes,
+        "ws_ping_interval": settings.ws_ping_interval_s,
+        "ws_ping_timeout": settings.ws_ping_timeout_s,
+        "ws_per_message_deflate": False,
+    }
+
+
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """(user, password) of an HTTP Basic Authorization header, None when absent or malformed."""
+    scheme, _, encoded = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    try:
+        text = decoded.decode()
+    except UnicodeDecodeError:
+        text = decoded.decode("latin-1")
+    user, colon, password = text.partition(":")
+    return (user, password) if colon else None
+
+
+class Gateway:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.registry: Registry[StationBase] = Registry()
+
+    async def endpoint(self, websocket: WebSocket, station_id: str) -> None:
+        subprotocol = negotiate(list(websocket.scope.get("subprotocols") or []))
+        if subprotocol is None:
+            await websocket.close()  # before accept: the station sees HTTP 403
+            return
+        credentials = basic_credentials(websocket.headers.get("authorization"))
+        try:
+            async with self.runtime.uow() as uow:
+                link = await live.admit(uow, station_id, credentials, subprotocol, datetime.now(UTC))
+        except Unauthenticated:
+            await _deny(websocket, 401)
+            return
+        except DomainError:
+            await websocket.close()  # unknown station: 403
+            return
+        connection = WebSocketConnection(websocket, self.runtime.settings.ocpp_max_frame_bytes)
+        station = STATIONS[subprotocol](link, connection, self.runtime)
+        registered = False
+        try:
+            await websocket.accept(subprotocol=subprotocol)
+            replaced = self.registry.put(station_id, station)
+            registered = True
+            if replaced is not None:
+                await replaced.connection.close(REPLACED, "replaced by a newer connection")
+            await station.serve()
+        except Closed:
+            pass
+        except Exception:
+            LOGGER.exception("%s: connection failed", station_id)
+            await connection.close(1011, "internal error")
+        finally:
+            # A connection replaced by a newer one leaves the station's live state to that one.
+            if self.registry.discard(station_id, station) or not registered:
+                await self._disconnected(link)
+
+    async def _disconnected(self, link: live.StationLink) -> None:
+        try:
+            async with self.runtime.uow() as uow:
+                await live.disconnected(uow, link)
+        except Exception:  # the connection is gone either way; is_online ages it out
+            LOGGER.exception("%s: recording the disconnect failed", link.ocpp_id)
+
+
+async def _deny(websocket: WebSocket, status: int) -> None:
+    """Refuse the handshake with an HTTP status where the server can send one (uvicorn can), else 403."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        headers = {"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'} if status == 401 else None
+        await websocket.send_denial_response(Response(status_code=status, headers=headers))
+    else:
+        await websocket.close()
+
+
+def mount(app: FastAPI, runtime: Runtime) -> Gateway:
+    """Serve OCPP on `app` and register the command channel on the runtime."""
+    configure_library()
+    gateway = Gateway(runtime)
+    app.add_api_websocket_route(PATH, gateway.endpoint)
+    runtime.station_commands = GatewayCommands(gateway.registry)
+    app.state.ocpp = gateway
+    return gateway

@@ -1,0 +1,343 @@
+"""Charging sessions as stations report them, for both OCPP versions: start with a frozen
+attribution snapshot, meter values, stop, orphans, closing on reboot. Every public use case commits
+once; the building blocks (open_session, add_samples, close_session) never commit, so a 2.0.1
+TransactionEvent can combine them in its own transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from depotshare.domain.access.decision import AuthStatus, Decision
+from depotshare.domain.charging.meter import Sample, register_wh, to_wh
+from depotshare.domain.charging.sessions import (
+    Flag,
+    SessionState,
+    energy_wh,
+    reading_flags,
+    stop_flags,
+    with_flags,
+)
+from depotshare.domain.errors import NotFound
+from depotshare.services import authorization
+from depotshare.services.authorization import Authorization
+from depotshare.services.unit_of_work import UnitOfWork
+from depotshare.store.models import ChargingSession
+from depotshare.store.repositories import charging as repo
+
+# A stop for a transaction we never saw is kept under this prefix, so the station's id can never
+# collide with an id we hand out later (1.6 transaction ids are our session numbers).
+ORPHAN_PREFIX = "orphan:"
+REBOOT_REASON = "Reboot"
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    evse_id: int | None
+    connector_id: int | None
+    id_token: str | None
+    id_token_type: str | None
+    meter_start_wh: int | None
+    started_at: datetime  # the station's own time
+    transaction_id: str | None = None  # None: we number it (1.6); else the station's (2.0.1)
+    start_key: str | None = None  # what makes a retried start the same start
+    offline: bool = False
+
+
+@dataclass(frozen=True)
+class Started:
+    session_id: int
+    transaction_id: str
+    decision: Decision
+    created: bool  # False for a retried start
+
+
+@dataclass(frozen=True)
+class StopRequest:
+    transaction_id: str
+    meter_stop_wh: int | None
+    stopped_at: datetime
+    reason: str | None = None
+    id_token: str | None = None
+    samples: Sequence[Sample] = ()
+    evse_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Stopped:
+    session_id: int
+    decision: Decision | None  # for the token given with the stop, if any
+    orphan: bool
+    replay: bool
+
+
+# --- building blocks (no commit) ----------------------------------------------------------------
+
+
+async def open_session(
+    uow: UnitOfWork, station_id: int, protocol: str, req: StartRequest, auth: Authorization | None
+) -> ChargingSession:
+    """Insert an active session with its attribution frozen from `auth` (None: no token known,
+    e.g. a 2.0.1 transaction started by a cable plug-in). Flagged when the token was refused."""
+    site = auth.site if auth else await _site(uow, station_id)
+    token = auth.token if auth else None
+    flags = [] if auth is None or auth.decision.accepted else with_flags([], {Flag.UNAUTHORISED})
+    row = ChargingSession(
+        station_id=station_id,
+        location_id=site.location_id,
+        evse_id=req.evse_id,
+        connector_id=req.connector_id,
+        protocol=protocol,
+        # 1.6 numbers a transaction by the session id, known only after the insert.
+        transaction_id=req.transaction_id or uuid.uuid4().hex,
+        start_key=req.start_key,
+        state=SessionState.ACTIVE.value,
+        id_token=req.id_token,
+        id_token_type=req.id_token_type,
+        token_id=token.id if token else None,
+        auth_status=auth.decision.status.value if auth else None,
+        auth_reason=auth.decision.reason if auth else None,
+        started_at=req.started_at,
+        meter_start_wh=req.meter_start_wh,
+        flags=flags,
+        flagged=bool(flags),
+        offline=req.offline,
+        owner_org_id=site.org_id,
+        token_org_id=token.org_id if token else None,
+        employee_id=(token.employee_id if token else None) or site.home_employee_id,
+        vehicle_id=token.vehicle_id if token else None,
+        cost_centre_id=token.cost_centre_id if token else None,
+    )
+    uow.session.add(row)
+    await uow.flush()
+    if req.transaction_id is None:
+        row.transaction_id = str(row.id)
+        await uow.flush()
+    return row
+
+
+async def add_samples(
+    uow: UnitOfWork,
+    station_id: int,
+    session: ChargingSession | None,
+    samples: Sequence[Sample],
+    evse_id: int | None = None,
+    connector_id: int | None = None,
+) -> None:
+    """Store sampled values (one multi-row insert) and flag the session when its import register
+    reads lower than an earlier reading (or the start meter)."""
+    if not samples:
+        return
+    readings = _register_readings(samples) if session is not None else []
+    previous = await _register_before(uow, session, readings[0].sampled_at) if session and readings else None
+    await repo.add_meter_values(
+        uow.session,
+        [
+            {
+                "session_id": session.id if session else None,
+                "station_id": station_id,
+                "evse_id": evse_id,
+                "connector_id": connector_id,
+                **{k: getattr(s, k) for k in _SAMPLE_FIELDS},
+            }
+            for s in samples
+        ],
+    )
+    if session is not None and readings:
+        flags: set[Flag] = set()
+        for s in readings:
+            wh = to_wh(s.value, s.unit, s.multiplier)
+            flags |= reading_flags(previous, wh)
+            previous = wh
+        _flag(session, flags)
+
+
+_SAMPLE_FIELDS = (
+    "sampled_at",
+    "measurand",
+    "phase",
+    "unit",
+    "multiplier",
+    "context",
+    "location",
+    "value",
+    "signed_data",
+    "signing_method",
+    "public_key",
+)
+
+
+def _register_readings(samples: Iterable[Sample]) -> list[Sample]:
+    """Plain whole-station import register readings in time order."""
+    found = (s for s in _plain(samples) if s.is_energy_register and (s.unit or "Wh") in ("Wh", "kWh"))
+    return sorted(found, key=lambda s: s.sampled_at)
+
+
+async def _last_reading_wh(uow: UnitOfWork, session: ChargingSession, before: datetime) -> int | None:
+    row = await repo.last_register(uow.session, session.id, before)
+    return None if row is None else to_wh(row[1], row[2], row[3])
+
+
+async def _register_before(uow: UnitOfWork, session: ChargingSession, at: datetime) -> int | None:
+    """The last register reading of the session before `at`, else the start meter."""
+    reading = await _last_reading_wh(uow, session, at)
+    return session.meter_start_wh if reading is None else reading
+
+
+def _plain(samples: Iterable[Sample]) -> list[Sample]:
+    """Unsigned samples: a signed one carries its reading inside signed_data."""
+    return [s for s in samples if s.signed_data is None]
+
+
+def _flag(session: ChargingSession, flags: set[Flag], drop: Iterable[Flag] = ()) -> None:
+    dropped = {f.value for f in drop}
+    merged = with_flags([f for f in session.flags if f not in dropped], flags)
+    if merged != session.flags:
+        session.flags = merged  # a new list: the JSON column sees the change
+        session.flagged = bool(merged)
+
+
+def close_session(
+    session: ChargingSession,
+    *,
+    stopped_at: datetime,
+    meter_stop_wh: int | None,
+    reason: str | None,
+    flags: Iterable[Flag] = (),
+    drop: Iterable[Flag] = (),
+) -> None:
+    """Close with the final reading; energy only when the meter is sound (domain rules)."""
+    session.stopped_at = stopped_at
+    session.meter_stop_wh = meter_stop_wh
+    session.stop_reason = reason
+    session.energy_wh = energy_wh(session.meter_start_wh, meter_stop_wh)
+    _flag(session, stop_flags(session.meter_start_wh, meter_stop_wh) | set(flags), drop)
+    if session.state == SessionState.ACTIVE.value:
+        session.state = SessionState.COMPLETED.value
+
+
+async def close_on_reboot(uow: UnitOfWork, station_id: int, at: datetime) -> int:
+    """A station that boots has lost its open sessions: close them at their last reading, flagged
+    so nobody bills them unseen. A real stop arriving later (queued offline) still completes them."""
+    open_rows = await repo.sessions_in_state(uow.session, station_id, SessionState.ACTIVE.value)
+    for row in open_rows:
+        last = await repo.last_register(uow.session, row.id)
+        close_session(
+            row,
+            stopped_at=last[0] if last else at,
+            meter_stop_wh=to_wh(last[1], last[2], last[3]) if last else None,
+            reason=REBOOT_REASON,
+            flags={Flag.CLOSED_ON_REBOOT, Flag.MISSING_STOP},
+        )
+    return len(open_rows)
+
+
+async def find_session(uow: UnitOfWork, station_id: int, transaction_id: str) -> ChargingSession | None:
+    return await repo.session_by_transaction(uow.session, station_id, [transaction_id])
+
+
+async def _site(uow: UnitOfWork, station_id: int) -> repo.SiteRow:
+    site = await repo.site_of(uow.session, station_id)
+    if site is None:
+        raise NotFound("charging station not found")
+    return site
+
+
+# --- use cases (one transaction each) -----------------------------------------------------------
+
+
+async def start_session(uow: UnitOfWork, station_id: int, protocol: str, req: StartRequest) -> Started:
+    """Authorise and open a session. A retried start (same start_key) returns the first answer.
+    A refused token still opens the session, flagged unauthorised: the station may charge anyway."""
+    if req.start_key is not None:
+        known = await repo.session_by_start_key(uow.session, station_id, req.start_key)
+        if known is not None:
+            status = AuthStatus(known.auth_status) if known.auth_status else AuthStatus.UNKNOWN
+            return Started(known.id, known.transaction_id, Decision(status, known.auth_reason or ""), False)
+    auth = None
+    if req.id_token is not None:
+        auth = await authorization.check(
+            uow, station_id, req.id_token, req.evse_id, req.started_at, "TransactionStart"
+        )
+    row = await open_session(uow, station_id, protocol, req, auth)
+    await uow.commit()
+    decision = auth.decision if auth else Decision(AuthStatus.UNKNOWN, "no token")
+    return Started(row.id, row.transaction_id, decision, True)
+
+
+async def meter_values(
+    uow: UnitOfWork,
+    station_id: int,
+    samples: Sequence[Sample],
+    *,
+    transaction_id: str | None = None,
+    evse_id: int | None = None,
+    connector_id: int | None = None,
+) -> None:
+    """Samples, attached to their session when the transaction is known, else to the station."""
+    session = await find_session(uow, station_id, transaction_id) if transaction_id else None
+    await add_samples(uow, station_id, session, samples, evse_id, connector_id)
+    await uow.commit()
+
+
+async def stop_session(uow: UnitOfWork, station_id: int, protocol: str, req: StopRequest) -> Stopped:
+    """Close a session. A replayed stop changes nothing; a stop for an unknown transaction is kept
+    as an orphan for review; a session we closed on reboot takes the real stop when it comes."""
+    decision = None
+    if req.id_token is not None:
+        decision = await authorization.authorize(
+            uow, station_id, req.id_token, req.evse_id, req.stopped_at, "TransactionStop"
+        )
+    ids = [req.transaction_id, ORPHAN_PREFIX + req.transaction_id]
+    row = await repo.session_by_transaction(uow.session, station_id, ids)
+    if row is None:
+        row = await _orphan(uow, station_id, protocol, req)
+        await uow.commit()
+        return Stopped(row.id, decision, orphan=True, replay=False)
+    reopened = Flag.MISSING_STOP.value in row.flags and row.state == SessionState.COMPLETED.value
+    if row.state != SessionState.ACTIVE.value and not reopened:
+        await uow.commit()  # the decision record only
+        return Stopped(row.id, decision, orphan=row.state == SessionState.ORPHAN.value, replay=True)
+    await add_samples(uow, station_id, row, req.samples, row.evse_id, row.connector_id)
+    flags: set[Flag] = set()
+    if req.meter_stop_wh is not None:
+        # Against samples only: a stop below the start meter is stop_below_start, not this.
+        flags = reading_flags(await _last_reading_wh(uow, row, req.stopped_at), req.meter_stop_wh)
+    close_session(
+        row,
+        stopped_at=req.stopped_at,
+        meter_stop_wh=req.meter_stop_wh,
+        reason=req.reason,
+        flags=flags,
+        drop={Flag.MISSING_STOP, Flag.NO_METER_STOP} if reopened else (),
+    )
+    await uow.commit()
+    return Stopped(row.id, decision, orphan=False, replay=False)
+
+
+async def _orphan(uow: UnitOfWork, station_id: int, protocol: str, req: StopRequest) -> ChargingSession:
+    site = await _site(uow, station_id)
+    row = ChargingSession(
+        station_id=station_id,
+        location_id=site.location_id,
+        evse_id=req.evse_id,
+        protocol=protocol,
+        transaction_id=(ORPHAN_PREFIX + req.transaction_id)[:36],
+        state=SessionState.ORPHAN.value,
+        id_token=req.id_token,
+        stopped_at=req.stopped_at,
+        meter_stop_wh=req.meter_stop_wh,
+        stop_reason=req.reason,
+        flags=with_flags([], {Flag.ORPHAN}),
+        flagged=True,
+        owner_org_id=site.org_id,
+    )
+    uow.session.add(row)
+    await uow.flush()
+    await add_samples(uow, station_id, row, req.samples)
+    # The meter at the start is unknown; the transaction data may tell it.
+    row.meter_start_wh = register_wh([s for s in _plain(req.samples) if s.context == "Transaction.Begin"])
+    row.energy_wh = energy_wh(row.meter_start_wh, row.meter_stop_wh)
+    return row
