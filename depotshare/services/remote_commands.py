@@ -1,0 +1,130 @@
+"""Remote commands an operator sends to a station (reset, remote start, configuration, ...): checks
+who may send what, waits for the station's answer through the StationCommands port, and records
+every attempt in the audit log with its outcome."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from depotshare.domain.actor import Actor
+from depotshare.domain.charging import commands as cmd
+from depotshare.domain.errors import (
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StationError,
+    StationOffline,
+    StationTimeout,
+)
+from depotshare.domain.orgs.roles import Action, Role
+from depotshare.domain.orgs.scope import Scope
+from depotshare.domain.orgs.tree import reached_by
+from depotshare.services.ports import StationCommands
+from depotshare.services.stations import access_station, owner
+from depotshare.services.tokens import access_token
+from depotshare.services.unit_of_work import UnitOfWork
+from depotshare.store.repositories import audit
+
+NAMES: dict[type[Any], str] = {
+    cmd.RemoteStart: "remote-start",
+    cmd.RemoteStop: "remote-stop",
+    cmd.Reset: "reset",
+    cmd.UnlockConnector: "unlock-connector",
+    cmd.ChangeAvailability: "change-availability",
+    cmd.GetConfiguration: "get-configuration",
+    cmd.ChangeConfiguration: "change-configuration",
+    cmd.GetVariables: "get-variables",
+    cmd.SetVariables: "set-variables",
+    cmd.GetBaseReport: "get-base-report",
+    cmd.TriggerMessage: "trigger-message",
+    cmd.ClearCache: "clear-cache",
+    cmd.Raw: "raw",
+}
+# A raw OCPP call bypasses every typed check, so only administrators send one.
+RAW_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.ORG_ADMIN})
+
+
+@dataclass(frozen=True)
+class CommandResultView:
+    action: str  # the OCPP action sent
+    status: str | None  # the station's status field, where the answer has one
+    payload: dict[str, Any]  # the station's whole answer
+
+
+def may_send_raw(scope: Scope, org_path: str) -> bool:
+    return any(
+        a.role in RAW_ROLES and (a.org_path is None or reached_by(org_path, (a.org_path,)))
+        for a in scope.assignments
+    )
+
+
+async def _start_token(uow: UnitOfWork, actor: Actor, id_token: str) -> str:
+    """A remote start charges on someone's card: the caller must be able to read that token.
+    Platform admins may name any id token (e.g. one of a roaming partner)."""
+    try:
+        return (await access_token(uow, actor, id_token)).uid
+    except NotFound:
+        if actor.scope.is_platform_admin:
+            return id_token
+        raise InvalidInput("id_token", f"no token {id_token!r} that you may use") from None
+
+
+async def send_command(
+    uow: UnitOfWork,
+    actor: Actor,
+    commands: StationCommands | None,
+    station_id: str,
+    command: cmd.Command,
+    *,
+    timeout: float,  # noqa: ASYNC109 - how long the station may take, passed on to the port
+) -> CommandResultView:
+    """Send and wait for the answer. NotFound/Forbidden as for changing the station; StationOffline
+    (also when no gateway runs here), StationTimeout, StationError and InvalidInput as the port says."""
+    name = NAMES[type(command)]
+    station = await access_station(uow, actor, station_id, Action.WRITE)
+    location, org = await owner(uow, station)
+    if isinstance(command, cmd.Raw) and not may_send_raw(actor.scope, org.path):
+        raise Forbidden("only platform and organisation admins may send raw OCPP calls")
+    if isinstance(command, cmd.RemoteStart):
+        command = dataclasses.replace(command, id_token=await _start_token(uow, actor, command.id_token))
+    ocpp_id, org_id = station.ocpp_id, location.org_id
+    # Waiting for a station can take seconds: hold no database transaction meanwhile.
+    await uow.session.rollback()
+    outcome: dict[str, Any] = {"command": name, "request": _jsonable(command)}
+    try:
+        if commands is None:
+            raise StationOffline(f"charging station {ocpp_id!r} is not connected")
+        result = await commands.send(ocpp_id, command, timeout)
+    except DomainError as e:
+        outcome |= {"outcome": _failure(e), "detail": e.detail}
+        _record(uow, actor, org_id, ocpp_id, outcome)
+        await uow.commit()
+        raise
+    outcome |= {"outcome": "answered", "action": result.action, "status": result.status}
+    _record(uow, actor, org_id, ocpp_id, outcome)
+    await uow.commit()
+    return CommandResultView(result.action, result.status, result.payload)
+
+
+def _failure(e: DomainError) -> str:
+    if isinstance(e, StationOffline):
+        return "offline"
+    if isinstance(e, StationTimeout):
+        return "timeout"
+    if isinstance(e, StationError):
+        return f"error {e.code}"
+    return "refused"
+
+
+def _jsonable(command: cmd.Command) -> dict[str, Any]:
+    data: dict[str, Any] = dataclasses.asdict(command)
+    return data
+
+
+def _record(uow: UnitOfWork, actor: Actor, org_id: int, ocpp_id: str, after: dict[str, Any]) -> None:
+    audit.record(
+        uow.session, actor, org_id=org_id, entity="station", entity_id=ocpp_id, action="command", after=after
+    )
