@@ -1,33 +1,41 @@
-"""Charging stations with their EVSEs and connectors: register, change, move between locations, delete.
+"""Charging stations with their EVSEs and connectors: register, change, move between locations, delete,
+accept a pending one; their live state (connection, connector status now and in the past).
 A station belongs to the organisation of its location."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from depotshare.config import get_settings
 from depotshare.domain import assets
 from depotshare.domain.actor import Actor
 from depotshare.domain.assets import EvseSpec
+from depotshare.domain.charging.registration import RegistrationStatus
 from depotshare.domain.errors import Conflict, NotFound
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services import security
 from depotshare.services.access import found, require
+from depotshare.services.charging_sessions import decode_time_cursor, encode_time_cursor
 from depotshare.services.locations import access_location, jsonable
 from depotshare.services.orgs import access_org
 from depotshare.services.pagination import Page, decode_cursor, page_of
+from depotshare.services.stations_live import is_online
 from depotshare.services.unit_of_work import UnitOfWork
-from depotshare.store.models import ChargingStation, Connector, Evse, Location, Organisation
-from depotshare.store.repositories import audit
+from depotshare.store.base import utcnow
+from depotshare.store.models import ChargingSession, ChargingStation, Connector, Evse, Location, Organisation
+from depotshare.store.repositories import audit, session_queries
 from depotshare.store.repositories import locations as location_repo
 from depotshare.store.repositories import stations as repo
 from depotshare.store.repositories.orgs import keys_by_id as org_keys_by_id
 
 STATIONS = Resource.STATIONS
 DETAILS = ("vendor", "model", "serial_number", "firmware_version")
+# Kept by the OCPP gateway as the station comes and goes; not changes anyone makes, so not audited.
+LIVE = ("protocol", "connected", "online", "connected_at", "last_seen_at", "last_boot_at")
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,51 @@ class StationView:
     firmware_version: str | None
     has_password: bool
     evses: list[EvseView]
+    registration_status: RegistrationStatus
+    # Live state: `online` = connected and heard from within two heartbeat intervals.
+    protocol: str | None  # of the current or last connection, e.g. ocpp1.6
+    connected: bool
+    online: bool
+    connected_at: datetime | None
+    last_seen_at: datetime | None
+    last_boot_at: datetime | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class ConnectorStatusView:
+    evse_id: int  # 0 with connector 0: the whole station
+    connector_id: int
+    status: str  # as the station reported it, e.g. Available, Charging, Faulted
+    error_code: str | None
+    info: str | None
+    vendor_id: str | None
+    vendor_error_code: str | None
+    at: datetime  # the station's own time of the report
+    session: int | None  # the open session at this connector, if the caller may see it
+    transaction_id: str | None
+
+
+@dataclass(frozen=True)
+class StationStatusView:
+    id: str
+    registration_status: RegistrationStatus
+    connected: bool
+    online: bool
+    last_seen_at: datetime | None
+    connectors: list[ConnectorStatusView]
+
+
+@dataclass(frozen=True)
+class StatusEventView:
+    evse_id: int
+    connector_id: int
+    status: str
+    error_code: str | None
+    info: str | None
+    vendor_error_code: str | None
+    at: datetime
+    received_at: datetime
 
 
 @dataclass(frozen=True)
@@ -73,7 +125,23 @@ def _evse_view(evse: Evse, connectors: list[Connector]) -> EvseView:
     return EvseView(evse.evse_id, [ConnectorView(c.connector_id, c.standard, c.max_kw) for c in connectors])
 
 
+def _heartbeat_s() -> float:
+    return float(get_settings().heartbeat_interval_s)
+
+
+def _online(station: ChargingStation, now: datetime) -> bool:
+    return is_online(station.connected, station.last_seen_at, now, _heartbeat_s())
+
+
+def _registration(value: str) -> RegistrationStatus:
+    try:
+        return RegistrationStatus(value)
+    except ValueError:  # written by something newer than this code: show it as not accepted
+        return RegistrationStatus.PENDING
+
+
 async def _views(uow: UnitOfWork, stations: Sequence[ChargingStation]) -> dict[int, StationView]:
+    now = utcnow()
     locations = await location_repo.keys_by_id(uow.session, [s.location_id for s in stations])
     orgs = await org_keys_by_id(uow.session, [org_id for _, org_id in locations.values()])
     evses = await repo.evses_of(uow.session, [s.id for s in stations])
@@ -90,6 +158,13 @@ async def _views(uow: UnitOfWork, stations: Sequence[ChargingStation]) -> dict[i
             firmware_version=s.firmware_version,
             has_password=s.password_hash is not None,
             evses=[_evse_view(e, cs) for e, cs in evses[s.id]],
+            registration_status=_registration(s.registration_status),
+            protocol=s.protocol,
+            connected=s.connected,
+            online=_online(s, now),
+            connected_at=s.connected_at,
+            last_seen_at=s.last_seen_at,
+            last_boot_at=s.last_boot_at,
             created_at=s.created_at,
         )
     return out
@@ -101,7 +176,8 @@ async def _one_view(uow: UnitOfWork, station: ChargingStation) -> StationView:
 
 def _snapshot(view: StationView) -> dict[str, Any]:
     data: dict[str, Any] = jsonable(view)
-    data.pop("created_at")
+    for name in ("created_at", *LIVE):
+        data.pop(name)
     return data
 
 
@@ -129,17 +205,22 @@ async def list_stations(
     org: str | None = None,
     location: str | None = None,
     q: str | None = None,
+    registration_status: RegistrationStatus | None = None,
+    online: bool | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[StationView]:
     prefix = (await access_org(uow, actor, org)).path if org else None
     location_id = (await access_location(uow, actor, location)).id if location else None
+    seen_since = utcnow() - timedelta(seconds=2 * _heartbeat_s())
     rows = await repo.list_scoped(
         uow.session,
         actor.scope,
         org_prefix=prefix,
         location_id=location_id,
         q=q,
+        registration_status=registration_status.value if registration_status else None,
+        online_since=None if online is None else (online, seen_since),
         after_id=decode_cursor(cursor),
         limit=limit + 1,
     )
@@ -207,7 +288,8 @@ async def add_station(
 async def update_station(
     uow: UnitOfWork, actor: Actor, station_id: str, changes: Mapping[str, Any]
 ) -> StationView:
-    """`changes` holds StationSpec fields (not `id`); absent ones stay, `password: None` removes it."""
+    """`changes` holds StationSpec fields (not `id`) and `registration_status` (accepting a pending
+    station); absent ones stay, `password: None` removes it."""
     evses = assets.check_evses(changes["evses"]) if "evses" in changes else None
     station = await access_station(uow, actor, station_id, Action.WRITE)
     before = await _one_view(uow, station)
@@ -216,6 +298,8 @@ async def update_station(
     for name in DETAILS:
         if name in changes:
             setattr(station, name, changes[name])
+    if changes.get("registration_status") is not None:
+        station.registration_status = RegistrationStatus(changes["registration_status"]).value
     if "password" in changes:
         password = changes["password"]
         station.password_hash = security.hash_password(password) if password else None
@@ -338,3 +422,74 @@ async def delete_evse(uow: UnitOfWork, actor: Actor, station_id: str, evse_id: i
     _record_evse(uow, actor, loc, station, evse_id, "delete", before=before)
     await uow.session.delete(evse)  # its connectors go with it (ON DELETE CASCADE)
     await uow.commit()
+
+
+# --- live state ---------------------------------------------------------------------------------
+
+
+def _open_session_at(
+    sessions: Sequence[ChargingSession], evse_id: int, connector_id: int
+) -> ChargingSession | None:
+    """A 2.0.1 session may name only its EVSE; then it is the one on any connector of that EVSE."""
+    for s in sessions:
+        if s.evse_id == evse_id and s.connector_id in (connector_id, None):
+            return s
+    return None
+
+
+async def get_status(uow: UnitOfWork, actor: Actor, station_id: str) -> StationStatusView:
+    """The current status of every connector the station has reported, with its open session."""
+    station = await access_station(uow, actor, station_id)
+    statuses = await session_queries.connector_statuses(uow.session, station.id)
+    open_sessions = await session_queries.active_sessions_at(uow.session, actor.scope, station.id)
+    connectors = []
+    for c in statuses:
+        current = _open_session_at(open_sessions, c.evse_id, c.connector_id)
+        connectors.append(
+            ConnectorStatusView(
+                evse_id=c.evse_id,
+                connector_id=c.connector_id,
+                status=c.status,
+                error_code=c.error_code,
+                info=c.info,
+                vendor_id=c.vendor_id,
+                vendor_error_code=c.vendor_error_code,
+                at=c.at,
+                session=current.id if current else None,
+                transaction_id=current.transaction_id if current else None,
+            )
+        )
+    return StationStatusView(
+        id=station.ocpp_id,
+        registration_status=_registration(station.registration_status),
+        connected=station.connected,
+        online=_online(station, utcnow()),
+        last_seen_at=station.last_seen_at,
+        connectors=connectors,
+    )
+
+
+async def list_status_history(
+    uow: UnitOfWork, actor: Actor, station_id: str, *, cursor: str | None = None, limit: int = 50
+) -> Page[StatusEventView]:
+    """Every status notification, newest first by the station's own time."""
+    station = await access_station(uow, actor, station_id)
+    rows = await session_queries.status_events(
+        uow.session, station.id, before=decode_time_cursor(cursor), limit=limit + 1
+    )
+    kept = rows[:limit]
+    items = [
+        StatusEventView(
+            e.evse_id,
+            e.connector_id,
+            e.status,
+            e.error_code,
+            e.info,
+            e.vendor_error_code,
+            e.at,
+            e.received_at,
+        )
+        for e in kept
+    ]
+    more = len(rows) > limit and kept
+    return Page(items, encode_time_cursor(kept[-1].at, kept[-1].id) if more else None)

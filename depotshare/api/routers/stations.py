@@ -1,4 +1,5 @@
-"""/stations: charging stations (by OCPP identity) with their EVSEs and connectors."""
+"""/stations: charging stations (by OCPP identity) with their EVSEs and connectors, their
+registration (accepting a pending station) and live state (connection, connector status)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,15 @@ from depotshare.api.deps import CurrentActor, Cursor, Limit, OrgFilter, UoW
 from depotshare.api.schemas.common import PageOut
 from depotshare.api.schemas.stations import EvseIn, EvseUpdate, StationCreate, StationUpdate
 from depotshare.domain.assets import MAX_OCPP_ID
+from depotshare.domain.charging.registration import RegistrationStatus
 from depotshare.services import stations
-from depotshare.services.stations import EvseView, StationSpec, StationView
+from depotshare.services.stations import (
+    EvseView,
+    StationSpec,
+    StationStatusView,
+    StationView,
+    StatusEventView,
+)
 
 router = APIRouter(prefix="/stations", tags=["stations"])
 
@@ -27,9 +35,21 @@ async def list_stations(
     org: OrgFilter = None,
     location: Annotated[str | None, Query(description="location key")] = None,
     q: Annotated[str | None, Query(max_length=100, description="OCPP identity contains")] = None,
+    registration_status: RegistrationStatus | None = None,
+    online: Annotated[
+        bool | None, Query(description="connected and heard from within two heartbeat intervals")
+    ] = None,
 ) -> object:
     return await stations.list_stations(
-        uow, actor, org=org, location=location, q=q, cursor=cursor, limit=limit
+        uow,
+        actor,
+        org=org,
+        location=location,
+        q=q,
+        registration_status=registration_status,
+        online=online,
+        cursor=cursor,
+        limit=limit,
     )
 
 
@@ -65,6 +85,8 @@ async def update_station(station_id: str, body: StationUpdate, uow: UoW, actor: 
         changes["location"] = body.location
     if body.evses is not None:
         changes["evses"] = [e.spec() for e in body.evses]
+    if body.registration_status is not None:
+        changes["registration_status"] = body.registration_status
     return await stations.update_station(uow, actor, station_id, changes)
 
 
@@ -72,6 +94,26 @@ async def update_station(station_id: str, body: StationUpdate, uow: UoW, actor: 
 async def delete_station(station_id: str, uow: UoW, actor: CurrentActor) -> Response:
     await stations.delete_station(uow, actor, station_id)
     return Response(status_code=204)
+
+
+@router.get("/{station_id}/status", response_model=StationStatusView)
+async def get_status(station_id: str, uow: UoW, actor: CurrentActor) -> object:
+    """The current status of each connector (evse 0 / connector 0: the whole station)."""
+    return await stations.get_status(uow, actor, station_id)
+
+
+@router.get("/{station_id}/status-history", response_model=PageOut[StatusEventView])
+async def list_status_history(
+    station_id: str,
+    uow: UoW,
+    actor: CurrentActor,
+    limit: Limit = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=60, description="next_cursor of the previous page")
+    ] = None,
+) -> object:
+    """Every status notification, newest first by the station's own time."""
+    return await stations.list_status_history(uow, actor, station_id, cursor=cursor, limit=limit)
 
 
 @router.get("/{station_id}/evses", response_model=list[EvseView])

@@ -9,6 +9,7 @@ from pydantic import Field
 from depotshare.api.schemas.common import Input
 from depotshare.domain import assets
 from depotshare.domain.assets import ConnectorSpec, ConnectorType, EvseSpec
+from depotshare.domain.charging.registration import RegistrationStatus
 from depotshare.domain.keys import KEY_PATTERN, STATION_ID_PATTERN
 
 
@@ -61,3 +62,6 @@ class StationUpdate(_StationFields):
 
     location: str | None = Field(default=None, pattern=KEY_PATTERN, description="moves the station")
     evses: list[EvseIn] | None = Field(default=None, description="replaces all EVSEs when given")
+    registration_status: RegistrationStatus | None = Field(
+        default=None, description="accepted: a pending station may boot; rejected: its boot is refused"
+    )

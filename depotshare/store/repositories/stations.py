@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -38,9 +39,13 @@ async def list_scoped(
     org_prefix: str | None = None,
     location_id: int | None = None,
     q: str | None = None,
+    registration_status: str | None = None,
+    online_since: tuple[bool, datetime] | None = None,
     after_id: int | None = None,
     limit: int = 50,
 ) -> list[ChargingStation]:
+    """`online_since` (online?, heard from since): online stations hold a connection and were
+    heard from since then; the others are offline."""
     # Only ChargingStation in FROM: the scope's owning-org subquery correlates on it.
     stmt: Select[Any] = restrict(select(ChargingStation), scope, Resource.STATIONS)
     if org_prefix is not None:
@@ -50,6 +55,12 @@ async def list_scoped(
         stmt = stmt.where(ChargingStation.location_id == location_id)
     if q:
         stmt = stmt.where(func.lower(ChargingStation.ocpp_id).like(f"%{q.lower()}%"))
+    if registration_status is not None:
+        stmt = stmt.where(ChargingStation.registration_status == registration_status)
+    if online_since is not None:
+        online, since = online_since
+        live = ChargingStation.connected.is_(True) & (ChargingStation.last_seen_at >= since)
+        stmt = stmt.where(live if online else ~live | ChargingStation.last_seen_at.is_(None))
     if after_id is not None:
         stmt = stmt.where(ChargingStation.id > after_id)
     return list((await session.scalars(stmt.order_by(ChargingStation.id).limit(limit))).all())
