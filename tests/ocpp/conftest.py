@@ -86,7 +86,9 @@ async def depot(runtime: Runtime) -> None:
     await make_tree(runtime, TREE)
     async with runtime.uow() as uow:
         await locations.create_location(
-            uow, SYSTEM, LocationSpec(key="depot-hamburg", org="acme-north", name="Depot", timezone="Europe/Berlin")
+            uow,
+            SYSTEM,
+            LocationSpec(key="depot-hamburg", org="acme-north", name="Depot", timezone="Europe/Berlin"),
         )
     evses = [EvseSpec(n, (ConnectorSpec(1, "IEC_62196_T2_COMBO"),)) for n in (1, 2)]
     for station_id, password in (("HH-01", STATION_PASSWORD), ("HH-02", None)):
@@ -222,9 +224,9 @@ async def station16(
             await asyncio.gather(loop, return_exceptions=True)
 
 
-async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 5.0) -> T:
+async def eventually(check: Callable[[], Awaitable[T]], within: float = 5.0) -> T:
     """Poll `check` until it returns something truthy (things that happen after a disconnect)."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         value = await check()
         if value or asyncio.get_running_loop().time() > deadline:

@@ -16,11 +16,15 @@ async def test_boot_heartbeat_start_stop(served: Served, depot: None) -> None:
         assert boot.status == "Accepted" and boot.interval == 300
         await cp.call(call.Heartbeat())
         start = await cp.call(
-            call.StartTransaction(connector_id=1, id_tag=CARD, meter_start=1000, timestamp="2026-03-01T10:00:00Z")
+            call.StartTransaction(
+                connector_id=1, id_tag=CARD, meter_start=1000, timestamp="2026-03-01T10:00:00Z"
+            )
         )
         assert start.id_tag_info["status"] == "Accepted"
         stop = await cp.call(
-            call.StopTransaction(meter_stop=13500, timestamp="2026-03-01T11:00:00Z", transaction_id=start.transaction_id)
+            call.StopTransaction(
+                meter_stop=13500, timestamp="2026-03-01T11:00:00Z", transaction_id=start.transaction_id
+            )
         )
         assert stop.id_tag_info is None
     async with served.runtime.uow() as uow:

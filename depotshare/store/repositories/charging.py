@@ -17,12 +17,14 @@ from depotshare.store.models import (
     ChargingSession,
     ChargingStation,
     ConnectorStatus,
+    Employee,
     Location,
     MeterValue,
     Organisation,
     StationEvent,
     StatusEvent,
     Token,
+    Vehicle,
 )
 
 
@@ -51,7 +53,7 @@ class TokenRow:
     group_id: str | None
     employee_id: int | None
     vehicle_id: int | None
-    cost_centre_id: int | None
+    cost_centre_id: int | None  # the token's, else its employee's, else its vehicle's
 
 
 # --- stations: admission and live state ---------------------------------------------------------
@@ -144,9 +146,13 @@ async def record_status(session: AsyncSession, values: dict[str, Any]) -> None:
 
 
 async def tokens_by_uid(session: AsyncSession, uids: Sequence[str]) -> list[TokenRow]:
+    """Tokens with their organisation's path and the cost centre a session is booked to: the
+    token's own, else its employee's, else its vehicle's."""
     rows = await session.execute(
-        select(Token, Organisation.path)
+        select(Token, Organisation.path, Employee.cost_centre_id, Vehicle.cost_centre_id)
         .join(Organisation, Organisation.id == Token.org_id)
+        .outerjoin(Employee, Employee.id == Token.employee_id)
+        .outerjoin(Vehicle, Vehicle.id == Token.vehicle_id)
         .where(Token.uid.in_(uids))
     )
     return [
@@ -162,9 +168,9 @@ async def tokens_by_uid(session: AsyncSession, uids: Sequence[str]) -> list[Toke
             t.group_id,
             t.employee_id,
             t.vehicle_id,
-            t.cost_centre_id,
+            t.cost_centre_id or employee_cc or vehicle_cc,
         )
-        for t, path in rows
+        for t, path, employee_cc, vehicle_cc in rows
     ]
 
 
