@@ -1,6 +1,7 @@
 """Stations' live state over the API: connection and online rule in the view and as list filters,
 accepting a pending station (facility write, audited), the current connector status with its open
-session, and the status history in pages, newest first."""
+session, the status history in pages, newest first; and which unknown stations a location admits
+as pending (admit_station_prefix over the API, in the import and the export)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,17 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import select
 
 from depotshare.config import Settings
+from depotshare.domain.errors import InvalidInput
+from depotshare.domain.importing import read_text
 from depotshare.domain.orgs.roles import Role
+from depotshare.services import exporter, importer
 from depotshare.services.runtime import Runtime
+from depotshare.store.models import Location
 from tests.charging_rows import add_session, add_status, set_live
-from tests.helpers import login, make_tree, make_user
+from tests.helpers import SYSTEM, login, make_tree, make_user
 
 API = "/api/v1/stations"
 TREE = {"holding": None, "north": "holding", "south": "holding"}
@@ -214,3 +220,130 @@ async def test_status_history_pages_newest_first(client: AsyncClient, runtime: R
         r = await client.get(f"{API}/HH-01/status-history", headers=fac, params={"cursor": bad})
         assert r.status_code == 422 and "cursor" in r.json()["detail"], r.text
     assert (await client.get(f"{API}/NOPE/status-history", headers=fac)).status_code == 404
+
+
+# --- which unknown stations a location admits ------------------------------------------------------
+
+
+async def test_admit_station_prefix_set_show_clear(client: AsyncClient, world: None) -> None:
+    fac = await login(client, "fac@north.example")
+    loc = "/api/v1/locations/depot-hamburg"
+    assert (await client.get(loc, headers=fac)).json()["admit_station_prefix"] is None
+    r = await client.patch(loc, json={"admit_station_prefix": "HH-"}, headers=fac)
+    assert r.status_code == 200 and r.json()["admit_station_prefix"] == "HH-", r.text
+    assert (await client.patch(loc, json={"name": "Hamburg Port"}, headers=fac)).json()[
+        "admit_station_prefix"
+    ] == "HH-"
+    r = await client.post(
+        "/api/v1/locations",
+        json={"key": "depot-kiel", "org": "north", "name": "Kiel", "admit_station_prefix": "KI-"},
+        headers=fac,
+    )
+    assert r.status_code == 201 and r.json()["admit_station_prefix"] == "KI-", r.text
+
+    # Unique: another location (even one the caller cannot see) holding it is a conflict, unnamed.
+    south = await login(client, "fac@south.example")
+    r = await client.patch(
+        "/api/v1/locations/depot-munich", json={"admit_station_prefix": "HH-"}, headers=south
+    )
+    assert r.status_code == 409 and "depot-hamburg" not in r.json()["detail"], r.text
+    r = await client.post(
+        "/api/v1/locations",
+        json={"key": "depot-x", "org": "south", "name": "X", "admit_station_prefix": "KI-"},
+        headers=south,
+    )
+    assert r.status_code == 409, r.text
+    # A longer prefix is a different one: the longest match admits (see the gateway).
+    r = await client.patch(
+        "/api/v1/locations/depot-munich", json={"admit_station_prefix": "HH-9"}, headers=south
+    )
+    assert r.status_code == 200, r.text
+
+    for bad in ("", "HH/", "HH 1", "X" * 49, "HH:"):
+        r = await client.patch(loc, json={"admit_station_prefix": bad}, headers=fac)
+        assert r.status_code == 422 and "body.admit_station_prefix" in r.json()["detail"], (bad, r.text)
+    fleet = await login(client, "fleet@north.example")
+    assert (await client.patch(loc, json={"admit_station_prefix": "Z"}, headers=fleet)).status_code == 404
+
+    r = await client.patch(loc, json={"admit_station_prefix": None}, headers=fac)
+    assert r.status_code == 200 and r.json()["admit_station_prefix"] is None
+    r = await client.patch(
+        "/api/v1/locations/depot-munich", json={"admit_station_prefix": "HH-"}, headers=south
+    )
+    assert r.status_code == 200, r.text  # freed, so free to take
+
+    admin = await login(client, "admin@holding.example")
+    entries = (
+        await client.get(
+            "/api/v1/audit-log", headers=admin, params={"entity": "location", "entity_id": "depot-hamburg"}
+        )
+    ).json()["items"]
+    changes = [
+        (e["before"] or {}).get("admit_station_prefix", "-") for e in entries if e["action"] == "update"
+    ]
+    assert changes == ["HH-", "HH-", None]  # newest first: cleared, renamed, set
+
+
+IMPORTED = """\
+organisations:
+  - {key: holding, name: Holding}
+locations:
+  - {key: depot-a, org: holding, name: A, admit_station_prefix: "A-"}
+  - {key: depot-b, org: holding, name: B}
+"""
+
+
+async def _import(runtime: Runtime, text: str) -> None:
+    async with runtime.uow() as uow:
+        await importer.import_document(uow, read_text(text), SYSTEM)
+
+
+async def _prefixes(runtime: Runtime) -> dict[str, str | None]:
+    async with runtime.uow() as uow:
+        rows = await uow.session.execute(select(Location.key, Location.admit_station_prefix))
+        return {key: prefix for key, prefix in rows}
+
+
+async def test_admit_station_prefix_in_import_and_export(runtime: Runtime) -> None:
+    await _import(runtime, IMPORTED)
+    assert await _prefixes(runtime) == {"depot-a": "A-", "depot-b": None}
+    async with runtime.uow() as uow:
+        exported = await exporter.export_document(uow, None)
+    assert [(loc.key, loc.admit_station_prefix) for loc in exported.locations] == [
+        ("depot-a", "A-"),
+        ("depot-b", None),
+    ]
+    assert "admit_station_prefix" not in exported.locations[1].model_fields_set  # not written when unset
+    await _import(runtime, exporter.dump_yaml(exported))  # round trip: nothing changes
+    assert await _prefixes(runtime) == {"depot-a": "A-", "depot-b": None}
+
+    bad = [
+        # taken in the database by a location the file leaves alone
+        (
+            "locations:\n  - {key: depot-b, org: holding, name: B, admit_station_prefix: A-}\n",
+            "locations[0].admit_station_prefix",
+        ),
+        # given twice in the file
+        (
+            "locations:\n  - {key: depot-b, org: holding, name: B, admit_station_prefix: B-}\n"
+            "  - {key: depot-c, org: holding, name: C, admit_station_prefix: B-}\n",
+            "locations[1].admit_station_prefix",
+        ),
+        (
+            "locations:\n  - {key: depot-b, org: holding, name: B, admit_station_prefix: 'B/'}\n",
+            "locations[0].admit_station_prefix",
+        ),
+    ]
+    for text, path in bad:
+        with pytest.raises(InvalidInput) as e:
+            await _import(runtime, text)
+        assert path in str(e.value), e.value
+    assert await _prefixes(runtime) == {"depot-a": "A-", "depot-b": None}
+
+    # Moving a prefix from one location to another in one file is fine when the holder lets go first.
+    await _import(
+        runtime,
+        "locations:\n  - {key: depot-a, org: holding, name: A, admit_station_prefix: null}\n"
+        "  - {key: depot-b, org: holding, name: B, admit_station_prefix: A-}\n",
+    )
+    assert await _prefixes(runtime) == {"depot-a": None, "depot-b": "A-"}

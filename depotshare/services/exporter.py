@@ -175,6 +175,7 @@ def location_entry(cat: Catalogue, loc: Location, with_stations: bool = True) ->
         publish=loc.publish,
         grid_limit_kw=loc.grid_limit_kw,
         home=_entry(HomeIn, employee=home) if home else None,
+        admit_station_prefix=loc.admit_station_prefix,
         stations=[station_entry(cat, s) for s in cat.stations.values() if s.location_id == loc.id]
         if with_stations
         else None,

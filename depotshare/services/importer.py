@@ -90,6 +90,9 @@ def _known(cat: Catalogue) -> Known:
         users=frozenset(cat.users),
         employees={e.key: cat.org_by_id[e.org_id].key for e in cat.employees.values()},
         vehicles={v.key: cat.org_by_id[v.org_id].key for v in cat.vehicles.values()},
+        station_prefixes={
+            loc.admit_station_prefix: loc.key for loc in cat.locations.values() if loc.admit_station_prefix
+        },
     )
 
 
@@ -336,6 +339,7 @@ class _Writer:
                 "is_home": loc.home is not None,
                 "home_employee_id": self.employee_id(loc.home.employee) if loc.home else None,
             },
+            "admit_station_prefix": {"admit_station_prefix": loc.admit_station_prefix},
         }
 
     def token_columns(self, t: TokenIn) -> Columns:

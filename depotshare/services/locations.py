@@ -1,8 +1,10 @@
-"""Locations: the depots and home chargers of an organisation; create, change, move, delete."""
+"""Locations: the depots and home chargers of an organisation; create, change, move, delete; which
+unknown stations may connect there and wait for approval (admit_station_prefix)."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +15,7 @@ from depotshare.domain import assets
 from depotshare.domain.actor import Actor
 from depotshare.domain.assets import Address, Coordinates
 from depotshare.domain.errors import Conflict, InvalidInput
+from depotshare.domain.keys import STATION_ID_PATTERN
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access import found, require
 from depotshare.services.orgs import access_org
@@ -25,6 +28,7 @@ from depotshare.store.repositories import locations as repo
 from depotshare.store.repositories.orgs import keys_by_id as org_keys_by_id
 
 LOCATIONS = Resource.LOCATIONS
+_STATION_PREFIX = re.compile(STATION_ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class LocationView:
     publish: bool
     grid_limit_kw: Decimal | None
     home: HomeView | None
+    # Unknown stations whose OCPP identity starts with this may connect here as `pending`.
+    admit_station_prefix: str | None
     created_at: datetime
 
 
@@ -61,6 +67,7 @@ class LocationSpec:
     grid_limit_kw: Decimal | None = None
     home: bool = False
     home_employee: str | None = None
+    admit_station_prefix: str | None = None
 
 
 def jsonable(value: Any) -> Any:
@@ -93,6 +100,7 @@ def _view(loc: Location, org_key: str, employee_key: str | None) -> LocationView
         publish=loc.publish,
         grid_limit_kw=loc.grid_limit_kw,
         home=HomeView(employee_key) if loc.is_home else None,
+        admit_station_prefix=loc.admit_station_prefix,
         created_at=loc.created_at,
     )
 
@@ -180,7 +188,31 @@ def checked(spec: LocationSpec) -> LocationSpec:
         address=address,
         coordinates=coordinates,
         grid_limit_kw=assets.check_power(spec.grid_limit_kw, "grid_limit_kw", assets.MAX_GRID_LIMIT_KW),
+        admit_station_prefix=check_station_prefix(spec.admit_station_prefix),
     )
+
+
+def check_station_prefix(prefix: str | None, path: str = "admit_station_prefix") -> str | None:
+    """The start of OCPP identities: the characters a station id may have, 1 to 48 of them."""
+    if prefix is None:
+        return None
+    if not _STATION_PREFIX.match(prefix):
+        raise InvalidInput(
+            path, "a station id prefix has 1 to 48 of the characters A-Z a-z 0-9 * - _ = + | @ ."
+        )
+    return prefix
+
+
+async def _check_prefix_free(uow: UnitOfWork, spec: LocationSpec, loc: Location | None) -> None:
+    prefix = spec.admit_station_prefix
+    if prefix is None or (loc is not None and loc.admit_station_prefix == prefix):
+        return
+    holder = await repo.get_by_station_prefix(uow.session, prefix)
+    if holder is not None and holder is not loc:
+        # Not named: the other location may be outside what the caller can see.
+        raise Conflict(
+            f"admit_station_prefix: another location already admits stations starting with {prefix!r}"
+        )
 
 
 def _apply(loc: Location, spec: LocationSpec, org: Organisation, employee_id: int | None) -> None:
@@ -192,6 +224,7 @@ def _apply(loc: Location, spec: LocationSpec, org: Organisation, employee_id: in
     loc.longitude = spec.coordinates.lon if spec.coordinates else None
     loc.grid_limit_kw = spec.grid_limit_kw
     loc.is_home, loc.home_employee_id = spec.home, employee_id
+    loc.admit_station_prefix = spec.admit_station_prefix
 
 
 async def create_location(uow: UnitOfWork, actor: Actor, spec: LocationSpec) -> LocationView:
@@ -200,6 +233,7 @@ async def create_location(uow: UnitOfWork, actor: Actor, spec: LocationSpec) -> 
     employee_id = await _home_employee_id(uow, actor, spec)
     if await repo.get_by_key(uow.session, spec.key) is not None:
         raise Conflict(f"key: a location {spec.key!r} already exists")
+    await _check_prefix_free(uow, spec, None)
     loc = await add_location(uow, spec, org, employee_id)
     view = await _one_view(uow, loc)
     audit.record(
@@ -238,6 +272,7 @@ def spec_of(view: LocationView) -> LocationSpec:
         grid_limit_kw=view.grid_limit_kw,
         home=view.home is not None,
         home_employee=view.home.employee if view.home else None,
+        admit_station_prefix=view.admit_station_prefix,
     )
 
 
@@ -252,6 +287,7 @@ async def update_location(
     org = found(await uow.session.get(Organisation, loc.org_id), "organisation")
     if spec.org != current.org:
         org = await target_org(uow, actor, spec.org, LOCATIONS)
+    await _check_prefix_free(uow, spec, loc)
     employee_id = loc.home_employee_id
     if spec.home != current.home or spec.home_employee != current.home_employee:
         employee_id = await _home_employee_id(uow, actor, spec)

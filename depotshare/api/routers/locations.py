@@ -61,6 +61,7 @@ async def create_location(body: LocationCreate, uow: UoW, actor: CurrentActor) -
         coordinates=_coordinates(body.coordinates),
         publish=body.publish,
         grid_limit_kw=body.grid_limit_kw,
+        admit_station_prefix=body.admit_station_prefix,
         **_home(body.home),
     )
     return await locations.create_location(uow, actor, spec)
@@ -85,6 +86,8 @@ async def update_location(key: str, body: LocationUpdate, uow: UoW, actor: Curre
         changes["coordinates"] = _coordinates(body.coordinates)
     if "grid_limit_kw" in given:
         changes["grid_limit_kw"] = body.grid_limit_kw
+    if "admit_station_prefix" in given:
+        changes["admit_station_prefix"] = body.admit_station_prefix
     if "home" in given:
         changes.update(_home(body.home))
     return await locations.update_location(uow, actor, key, changes)

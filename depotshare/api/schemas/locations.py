@@ -8,7 +8,7 @@ from pydantic import Field
 
 from depotshare.api.schemas.common import Input
 from depotshare.domain import assets
-from depotshare.domain.keys import KEY_PATTERN
+from depotshare.domain.keys import KEY_PATTERN, STATION_ID_PATTERN
 
 
 class AddressIn(Input):
@@ -32,6 +32,12 @@ class _LocationFields(Input):
     coordinates: CoordinatesIn | None = None
     grid_limit_kw: Decimal | None = Field(default=None, ge=0, le=assets.MAX_GRID_LIMIT_KW)
     home: HomeIn | None = Field(default=None, description="set for a charger at an employee's home")
+    admit_station_prefix: str | None = Field(
+        default=None,
+        pattern=STATION_ID_PATTERN,
+        description="unknown stations whose OCPP identity starts with this may connect here as pending, "
+        "for an operator to accept; unique; null: unknown stations are refused",
+    )
 
 
 class LocationCreate(_LocationFields):

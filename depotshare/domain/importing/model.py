@@ -133,6 +133,8 @@ class LocationIn(Entry):
     publish: Flag = False
     grid_limit_kw: Decimal | None = None
     home: HomeIn | None = None  # a charger at this employee's home
+    # Unknown stations whose identity starts with this may connect here as pending; unique.
+    admit_station_prefix: Annotated[str, StringConstraints(pattern=STATION_ID_PATTERN)] | None = None
     stations: list[StationIn] = Field(default_factory=list)
 
 

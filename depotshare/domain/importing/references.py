@@ -20,6 +20,7 @@ class Known:
     users: frozenset[str] = frozenset()  # emails
     employees: Mapping[str, str] = field(default_factory=dict)  # key -> org key
     vehicles: Mapping[str, str] = field(default_factory=dict)  # key -> org key
+    station_prefixes: Mapping[str, str] = field(default_factory=dict)  # admit_station_prefix -> location key
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def _check_forest(
 class _References:
     def __init__(self, plan: Plan, known: Known, problems: Problems) -> None:
         doc = plan.doc
-        self.plan, self.problems = plan, problems
+        self.plan, self.problems, self.known = plan, problems, known
         self.users = known.users | {u.email for u in doc.users}
         self.employees = {**known.employees, **{e.key: e.org for e in doc.employees}}
         self.vehicles = {**known.vehicles, **{v.key: v.org for v in doc.vehicles}}
@@ -142,12 +143,30 @@ class _References:
             here = f"locations[{i}]"
             if self.org(loc.org, f"{here}.org") and loc.home is not None:
                 self.linked(self.employees, "employee", loc.home.employee, loc.org, f"{here}.home.employee")
+        self.station_prefixes()
         for i, t in enumerate(doc.tokens):
             here = f"tokens[{i}]"
             if self.org(t.org, f"{here}.org"):
                 self.cost_centre(t.org, t.cost_centre, f"{here}.cost_centre")
                 self.linked(self.employees, "employee", t.employee, t.org, f"{here}.employee")
                 self.linked(self.vehicles, "vehicle", t.vehicle, t.org, f"{here}.vehicle")
+
+    def station_prefixes(self) -> None:
+        """A prefix held by a location the file leaves alone (or does not free) stays taken."""
+        doc = self.plan.doc
+        given = {
+            loc.key: loc.admit_station_prefix
+            for loc in doc.locations
+            if "admit_station_prefix" in loc.model_fields_set
+        }
+        for i, loc in enumerate(doc.locations):
+            prefix = loc.admit_station_prefix
+            holder = self.known.station_prefixes.get(prefix) if prefix is not None else None
+            if holder is not None and holder != loc.key and given.get(holder, prefix) == prefix:
+                self.problems.add(
+                    f"locations[{i}].admit_station_prefix",
+                    f"location {holder!r} already admits stations starting with {prefix!r}",
+                )
 
     def org(self, key: str, path: str) -> bool:
         if key in self.plan.parents:

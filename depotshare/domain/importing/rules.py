@@ -50,6 +50,10 @@ def check_rules(doc: ImportFile) -> ImportFile:
             seen.see(key, f"{what}s[{i}].key")
     stations = _FirstSeen(problems, "station")
     locations = [_location(loc, f"locations[{i}]", problems, stations) for i, loc in enumerate(doc.locations)]
+    prefixes = _FirstSeen(problems, "admit_station_prefix")
+    for i, loc in enumerate(doc.locations):
+        if loc.admit_station_prefix is not None:
+            prefixes.see(loc.admit_station_prefix, f"locations[{i}].admit_station_prefix")
     uids = _FirstSeen(problems, "token")
     tokens = [_token(t, f"tokens[{i}]", problems, uids) for i, t in enumerate(doc.tokens)]
     problems.raise_if_any()

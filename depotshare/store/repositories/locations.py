@@ -18,6 +18,10 @@ async def get_by_key(session: AsyncSession, key: str) -> Location | None:
     return await session.scalar(select(Location).where(Location.key == key))
 
 
+async def get_by_station_prefix(session: AsyncSession, prefix: str) -> Location | None:
+    return await session.scalar(select(Location).where(Location.admit_station_prefix == prefix))
+
+
 async def get_scoped(session: AsyncSession, scope: Scope, key: str, action: Action) -> Location | None:
     stmt = restrict(select(Location).where(Location.key == key), scope, Resource.LOCATIONS, action)
     location: Location | None = await session.scalar(stmt)
