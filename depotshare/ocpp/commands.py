@@ -99,8 +99,7 @@ class GatewayCommands:
         action = type(payload).__name__
         await _check_outgoing(action, payload, station)
         try:
-            async with asyncio.timeout(timeout):
-                answer = await station.send_call(payload)
+            answer = await _answer_or_close(station, payload, timeout)
         except TimeoutError:
             raise StationTimeout(
                 f"charging station {station_id!r} did not answer {action} within {timeout:g} s"
@@ -114,6 +113,21 @@ class GatewayCommands:
         data = _as_dict(answer)
         status = data.get("status")
         return cmd.CommandResult(action, status if isinstance(status, str) else None, data)
+
+
+async def _answer_or_close(station: StationBase, payload: Any, timeout: float) -> Any:  # noqa: ASYNC109
+    """The station's answer; Closed as soon as its connection ends, TimeoutError after `timeout`."""
+    answer = asyncio.ensure_future(station.send_call(payload))
+    closed = asyncio.ensure_future(station.closed.wait())
+    try:
+        done, _ = await asyncio.wait({answer, closed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        closed.cancel()
+        if not answer.done():
+            answer.cancel()
+    if answer in done:
+        return answer.result()
+    raise Closed(1006) if closed in done else TimeoutError()
 
 
 async def _check_outgoing(action: str, payload: Any, station: StationBase) -> None:

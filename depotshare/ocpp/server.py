@@ -100,6 +100,7 @@ class Gateway:
             LOGGER.exception("%s: connection failed", station_id)
             await connection.close(1011, "internal error")
         finally:
+            station.closed.set()
             # A connection replaced by a newer one leaves the station's live state to that one.
             if self.registry.discard(station_id, station) or not registered:
                 await self._disconnected(link)

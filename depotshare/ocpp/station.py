@@ -6,6 +6,7 @@ A version's class is `class V16Station(StationBase, ocpp.v16.ChargePoint)` with 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from ocpp.charge_point import (
     serialize_as_dict,
     snake_to_camel_case,
 )
-from ocpp.exceptions import FormatViolationError, InternalError, OCPPError, ProtocolError
+from ocpp.exceptions import FormatViolationError, InternalError, OCPPError, ProtocolError, SecurityError
 from ocpp.messages import Call, CallError, CallResult, validate_payload
 
 from depotshare.domain.errors import DomainError
@@ -88,6 +89,9 @@ class StationBase(ChargePoint):  # type: ignore[misc]
 
     codes: ClassVar[errors.ErrorCodes]
     actions: ClassVar[frozenset[str]]  # every action the version defines
+    # What a station not (yet) accepted may send: it is to boot until accepted, nothing else
+    # (2.0.1 B02.FR.02/09; 1.6 Pending/Rejected). Nothing from an unapproved station is billed.
+    before_accepted: ClassVar[frozenset[str]] = frozenset({"BootNotification"})
 
     def __init__(self, link: StationLink, connection: WebSocketConnection, runtime: Runtime) -> None:
         super().__init__(link.ocpp_id, connection, response_timeout=runtime.settings.ocpp_command_timeout_s)
@@ -96,6 +100,7 @@ class StationBase(ChargePoint):  # type: ignore[misc]
         self.settings = runtime.settings
         self.connection = connection
         self.payload: dict[str, Any] = {}  # the CALL being handled, camelCase, as the station sent it
+        self.closed = asyncio.Event()  # set when the connection has ended (commands stop waiting)
 
     @staticmethod
     def now() -> datetime:
@@ -134,6 +139,10 @@ class StationBase(ChargePoint):  # type: ignore[misc]
         handler = routes.get("_on_action")
         if handler is None:
             raise errors.unknown_action(msg.action, self.actions)
+        if self.link.registration_status != "accepted" and msg.action not in self.before_accepted:
+            raise SecurityError(
+                description=f"the station is {self.link.registration_status}: boot until accepted"
+            )
         validate = not routes.get("_skip_schema_validation", False)
         if validate:
             errors.validate_call(msg.action, msg.payload, self._ocpp_version)

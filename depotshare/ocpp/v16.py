@@ -13,6 +13,7 @@ from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, Regi
 
 from depotshare.domain.access.decision import AuthStatus, Decision
 from depotshare.domain.charging.meter import DEFAULT_MEASURAND, Sample, parse_value
+from depotshare.domain.errors import InvalidInput
 from depotshare.ocpp.errors import V16_CODES
 from depotshare.ocpp.quirks import iso, parse_timestamp
 from depotshare.ocpp.station import StationBase, on
@@ -37,6 +38,8 @@ _AUTH_16 = {
 
 def evse_of(connector_id: int) -> tuple[int, int]:
     """(evse_id, connector_id) of a 1.6 connectorId."""
+    if connector_id < 0:
+        raise InvalidInput("connectorId", "a connector id is 0 (the station) or positive")
     return (connector_id, 1) if connector_id > 0 else (0, 0)
 
 

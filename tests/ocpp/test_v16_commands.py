@@ -3,6 +3,7 @@ real 1.6 station over its websocket, timed out, refused with a CALLERROR, and of
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -157,3 +158,12 @@ async def test_commands_the_protocol_cannot_carry(served: Served, depot: None, c
         with pytest.raises(InvalidInput):
             await _port(served).send("HH-02", command, timeout=5)
     assert cp.received == []
+
+
+async def test_station_leaving_mid_command_is_offline(served: Served, depot: None) -> None:
+    async with station16(served, "HH-02") as cp:
+        cp.silent = True
+        pending = asyncio.create_task(_port(served).send("HH-02", cmd.Reset(), timeout=10))
+        await asyncio.sleep(0.1)
+    with pytest.raises(StationOffline):
+        await asyncio.wait_for(pending, 5)

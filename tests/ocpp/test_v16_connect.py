@@ -4,6 +4,7 @@ prefix), boot answers, heartbeat, live state, and a second connection replacing 
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from ocpp.v16 import call
 from sqlalchemy import select, update
 from websockets.exceptions import InvalidStatus
 
+from depotshare.services import security, stations_live
 from depotshare.services.stations_live import is_online
 from depotshare.store.models import AuditEntry, ChargingStation, StationEvent
 from tests.ocpp.conftest import STATION_PASSWORD, Served, admit_prefix, eventually, raw_socket, station16
@@ -154,3 +156,31 @@ async def test_second_connection_replaces_first(served: Served, depot: None) -> 
         assert served.gateway.registry.get("HH-02") is not None
         assert served.runtime.station_commands is not None
         assert served.runtime.station_commands.is_connected("HH-02")
+
+
+async def test_pending_station_may_only_boot(served: Served, depot: None) -> None:
+    await admit_prefix(served.runtime, "depot-hamburg", "HH-NEW-")
+    async with raw_socket(served, "HH-NEW-8") as ws:
+        await ws.send('[2, "a", "Authorize", {"idTag": "04A2B3C4D5E6F7"}]')
+        assert json.loads(await ws.recv())[:3] == [4, "a", "SecurityError"]
+        await ws.send('[2, "b", "BootNotification", {"chargePointVendor": "ABB", "chargePointModel": "T"}]')
+        assert json.loads(await ws.recv())[2]["status"] == "Pending"
+
+
+async def test_password_verified_once_per_process(
+    served: Served, depot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real = security.verify_password
+
+    def counting(password_hash: str | None, password: str) -> bool:
+        calls.append(password)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(security, "verify_password", counting)
+    stations_live._verified.clear()
+    for _ in range(3):
+        async with raw_socket(served, "HH-01", password=STATION_PASSWORD):
+            pass
+    assert await _refused(served, "HH-01", password="not-it-either") == 401
+    assert calls == [STATION_PASSWORD, "not-it-either"]

@@ -7,10 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from ocpp.exceptions import InternalError
 from ocpp.v16 import call
 from sqlalchemy import func, select
 
-from depotshare.services import cost_centres, employees, tokens, vehicles
+from depotshare.services import cost_centres, employees, sessions, tokens, vehicles
 from depotshare.services.tokens import TokenPatch
 from depotshare.store.models import (
     ChargingSession,
@@ -301,3 +303,32 @@ async def test_meter_values_outside_a_transaction_belong_to_the_station(served: 
     async with served.runtime.uow() as uow:
         rows = (await uow.session.execute(select(MeterValue.session_id, MeterValue.evse_id))).all()
     assert [tuple(r) for r in rows] == [(None, 1), (None, 1)]
+
+
+async def test_failure_midway_writes_nothing(
+    served: Served, depot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with station16(served, "HH-02") as cp:
+        tx = (await cp.call(_start(meter=1000))).transaction_id
+
+        def broken(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("the disk is full")
+
+        # The transaction data is written before the session is closed: the failure must undo it.
+        monkeypatch.setattr(sessions, "close_session", broken)
+        stop = call.StopTransaction(
+            meter_stop=2000,
+            timestamp="2026-03-01T11:00:00Z",
+            transaction_id=tx,
+            transaction_data=[_mv("2026-03-01T11:00:00Z", _sv("2000", context="Transaction.End"))],
+        )
+        with pytest.raises(InternalError):
+            await cp.call(stop, suppress=False)
+        monkeypatch.undo()
+        row = await _session(served, tx)
+        assert (row.state, row.meter_stop_wh) == ("active", None)
+        assert await _count(served, MeterValue) == 0
+        await cp.call(stop)  # the station retries: now it lands, once
+    row = await _session(served, tx)
+    assert (row.state, row.energy_wh) == ("completed", 1000)
+    assert await _count(served, MeterValue) == 1

@@ -1,5 +1,5 @@
-"""StatusNotification (current state per connector and history) and Authorize (the access rule
-through the authorization service, with expiry and group in idTagInfo)."""
+"""StatusNotification (current state per connector and history), Authorize (the access rule
+through the authorization service, with expiry and group in idTagInfo), other station events."""
 
 from __future__ import annotations
 
@@ -95,3 +95,21 @@ async def test_authorize_tells_expiry_and_group(served: Served, depot: None) -> 
         "expiry_date": "2099-12-31T23:00:00.000Z",
         "parent_id_tag": "ACME-FLEET",
     }
+
+
+async def test_station_events_kept_verbatim(served: Served, depot: None) -> None:
+    async with station16(served, "HH-02") as cp:
+        answer = await cp.call(call.DataTransfer(vendor_id="com.example", message_id="Hello", data="{}"))
+        assert answer.status == "UnknownVendorId"
+        await cp.call(call.DiagnosticsStatusNotification(status="Uploaded"))
+        await cp.call(call.FirmwareStatusNotification(status="Installed"))
+    async with served.runtime.uow() as uow:
+        events = [
+            (e.kind, e.payload)
+            for e in await uow.session.scalars(select(StationEvent).order_by(StationEvent.id))
+        ]
+    assert events == [
+        ("DataTransfer", {"vendorId": "com.example", "messageId": "Hello", "data": "{}"}),
+        ("DiagnosticsStatusNotification", {"status": "Uploaded"}),
+        ("FirmwareStatusNotification", {"status": "Installed"}),
+    ]
