@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 
 from depotshare.domain.actor import Actor
 from depotshare.domain.errors import InvalidInput, NotFound, Unauthenticated
+from depotshare.domain.keys import STATION_ID_PATTERN
 from depotshare.services import security
 from depotshare.services.sessions import close_on_reboot
 from depotshare.services.unit_of_work import UnitOfWork
@@ -21,7 +23,7 @@ from depotshare.store.models import ChargingStation
 from depotshare.store.repositories import audit
 from depotshare.store.repositories import charging as repo
 
-MAX_STATION_ID = 48  # OCPP 1.6 CiString48 / 2.0.1 identity
+_STATION_ID = re.compile(STATION_ID_PATTERN)
 # last_seen_at is written at most this often per connection unless the message writes anyway.
 TOUCH_EVERY_S = 30.0
 GATEWAY = Actor.system("ocpp-gateway")
@@ -98,7 +100,7 @@ async def admit(
     Unauthenticated: the station has a password and it was not presented correctly (the user
     must be the station id). A station unknown but matching a location's admit_station_prefix is
     created there as `pending` (audited) for an operator to accept. Marks the station connected."""
-    if not ocpp_id or len(ocpp_id) > MAX_STATION_ID or not ocpp_id.isprintable():
+    if not _STATION_ID.match(ocpp_id):  # no station can be named so: unknown
         raise NotFound("unknown charging station")
     station = await repo.station_by_ocpp_id(uow.session, ocpp_id)
     if station is None:

@@ -20,7 +20,6 @@ from ocpp.routing import on
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call_result as result16
 from ocpp.v16.enums import Action
-from sqlalchemy import update
 from websockets.asyncio.client import ClientConnection
 
 from depotshare.api.app import create_app
@@ -32,7 +31,6 @@ from depotshare.services import locations, stations, tokens
 from depotshare.services.locations import LocationSpec
 from depotshare.services.runtime import Runtime
 from depotshare.services.stations import StationSpec
-from depotshare.store.models import Location
 from tests.helpers import SYSTEM, make_tree
 
 T = TypeVar("T")
@@ -107,12 +105,8 @@ async def depot(runtime: Runtime) -> None:
 
 
 async def admit_prefix(runtime: Runtime, location_key: str, prefix: str) -> None:
-    # No service sets the prefix yet (the operator API will); the test sets the column.
     async with runtime.uow() as uow:
-        await uow.session.execute(
-            update(Location).where(Location.key == location_key).values(admit_station_prefix=prefix)
-        )
-        await uow.commit()
+        await locations.update_location(uow, SYSTEM, location_key, {"admit_station_prefix": prefix})
 
 
 def basic_auth(user: str, password: str) -> dict[str, str]:

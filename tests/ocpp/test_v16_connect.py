@@ -84,6 +84,7 @@ async def test_station_preferred_subprotocol_chosen(
 async def test_unknown_station_admitted_as_pending_by_prefix(served: Served, depot: None) -> None:
     await admit_prefix(served.runtime, "depot-hamburg", "HH-NEW-")
     assert await _refused(served, "XX-NEW-1") == 403  # another prefix
+    assert await _refused(served, "HH-NEW-%C3%A9") == 403  # not a station identity (HH-NEW-é)
     async with station16(served, "HH-NEW-7") as cp:
         answer = await cp.call(BOOT)
         assert (answer.status, answer.interval) == ("Pending", 60)
