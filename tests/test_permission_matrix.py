@@ -1,7 +1,8 @@
 """The permission matrix, generated from the role table: every role x every resource family x
 read/write, over the API. The caller holds its role on organisation `a`; each family has one object
 in `a1` (a descendant: in reach), one in `b` (a sibling) and one in `h` (an ancestor), which are
-never in reach. Expected answers come from ROLE_PERMISSIONS, not from this file."""
+never in reach. Expected answers come from ROLE_PERMISSIONS, not from this file. Charging sessions,
+which only stations write, are read-only families checked from both sides (fleet and facility)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from httpx import AsyncClient
 
 from depotshare.domain.orgs.roles import ROLE_PERMISSIONS, Action, Reach, Resource, Role
 from depotshare.services.runtime import Runtime
+from tests.charging_rows import add_session
 from tests.helpers import PASSWORD, login, make_tree, make_user
 
 API = "/api/v1"
@@ -87,16 +89,17 @@ FAMILIES: dict[Resource, Family] = {
         {"name": "Renamed"},
     ),
 }
+# Charging sessions are written by stations, never over the API; both families are read through
+# /sessions. Each family's objects are rows made through the store, attributed so that only that
+# family's side reaches them: the other side's organisation is always `h`, never in reach.
+SESSION_SIDES = {Resource.SESSIONS: "token_org", Resource.SITE_SESSIONS: "owner_org"}
 # Families of the role table that have no REST resource yet, and the issue that adds it.
-NOT_YET_ROUTED = {
-    Resource.SESSIONS: "issue 3 (charging sessions)",
-    Resource.SITE_SESSIONS: "issue 3 (charging sessions)",
-}
+NOT_YET_ROUTED: dict[Resource, str] = {}
 LIST_ONLY = {Resource.AUDIT}  # read through /audit-log; written by the system only
 
 
 def test_every_family_of_the_role_table_is_covered() -> None:
-    assert set(Resource) == set(FAMILIES) | set(NOT_YET_ROUTED) | LIST_ONLY
+    assert set(Resource) == set(FAMILIES) | set(SESSION_SIDES) | set(NOT_YET_ROUTED) | LIST_ONLY
 
 
 CASES = [(role, res, act) for role in Role for res in FAMILIES for act in Action]
@@ -199,3 +202,66 @@ async def test_matrix(
         assert (
             await client.patch(f"{API}/tokens/{own['uid']}", json={"label": "x"}, headers=caller)
         ).status_code == 403
+
+
+SESSION_CASES = [(role, res) for role in Role for res in SESSION_SIDES]
+
+
+async def _session_world(
+    client: AsyncClient, runtime: Runtime, role: Role, resource: Resource
+) -> tuple[dict[str, str], dict[str, int], int | None]:
+    """One session per organisation a1, b, h on the family's side; for a driver on the fleet side
+    also one of its own (a1, its employee record). Returns (caller, org -> session id, own id)."""
+    await make_tree(runtime, TREE)
+    await make_user(runtime, ADMIN, (Role.PLATFORM_ADMIN, None))
+    await make_user(runtime, CALLER, (role, None if role is Role.PLATFORM_ADMIN else "a"))
+    admin = await login(client, ADMIN)
+    for org in ("a1", "b", "h"):
+        for path, body in (
+            ("locations", {"key": f"loc-{org}", "org": org, "name": "Depot", "timezone": "UTC"}),
+            ("stations", {"id": f"ST-{org}", "location": f"loc-{org}"}),
+        ):
+            r = await client.post(f"{API}/{path}", json=body, headers=admin)
+            assert r.status_code == 201, r.text
+    sessions = {}
+    for org in ("a1", "b", "h"):
+        if SESSION_SIDES[resource] == "token_org":  # a card of `org` charged at h's depot
+            sessions[org] = await add_session(runtime, station="ST-h", owner_org="h", token_org=org)
+        else:  # h's card charged at `org`'s depot
+            sessions[org] = await add_session(runtime, station=f"ST-{org}", owner_org=org, token_org="h")
+    own = None
+    if role is Role.DRIVER and resource is Resource.SESSIONS:
+        body = {"key": "emp-me", "org": "a1", "name": "Me", "user": CALLER}
+        assert (await client.post(f"{API}/employees", json=body, headers=admin)).status_code == 201
+        own = await add_session(runtime, station="ST-h", owner_org="h", token_org="a1", employee="emp-me")
+    return await login(client, CALLER), sessions, own
+
+
+@pytest.mark.parametrize(
+    ("role", "resource"), SESSION_CASES, ids=[f"{r.value}-{s.value}-read" for r, s in SESSION_CASES]
+)
+async def test_session_matrix(client: AsyncClient, runtime: Runtime, role: Role, resource: Resource) -> None:
+    caller, sessions, own = await _session_world(client, runtime, role, resource)
+    everywhere = role is Role.PLATFORM_ADMIN
+    reach = _reach(role, resource, Action.READ)
+    in_reach = {"a1": reach is Reach.SUBTREE, "b": everywhere, "h": everywhere}
+    for org, session_id in sessions.items():
+        for suffix in ("", "/meter-values"):
+            r = await client.get(f"{API}/sessions/{session_id}{suffix}", headers=caller)
+            assert r.status_code == (200 if in_reach[org] else 404), (org, suffix, r.text)
+    r = await client.get(f"{API}/sessions", params={"limit": 500}, headers=caller)
+    assert r.status_code == 200, r.text
+    listed = {s["id"] for s in r.json()["items"]}
+    assert listed == {sessions[org] for org in sessions if in_reach[org]} | ({own} if own else set())
+    if own is not None:  # a driver reads its own session and only that
+        assert (await client.get(f"{API}/sessions/{own}", headers=caller)).status_code == 200
+        assert _reach(role, resource, Action.READ) is Reach.OWN
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+async def test_nobody_writes_sessions_over_the_api(client: AsyncClient, runtime: Runtime, role: Role) -> None:
+    caller, sessions, _ = await _session_world(client, runtime, role, Resource.SITE_SESSIONS)
+    item = f"{API}/sessions/{sessions['a1']}"
+    assert (await client.post(f"{API}/sessions", json={}, headers=caller)).status_code == 405
+    assert (await client.patch(item, json={"state": "completed"}, headers=caller)).status_code == 405
+    assert (await client.delete(item, headers=caller)).status_code == 405
