@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from depotshare.config import get_settings
+from depotshare.simulator.command import simulate
 
 T = TypeVar("T")
 app = typer.Typer(help="DepotShare charge point management.", no_args_is_help=True, add_completion=False)
@@ -117,6 +118,10 @@ def export_file(
         sys.stdout.write(text)
     else:
         output.write_text(text)
+
+
+# The simulator is a pure OCPP client; its module imports nothing heavy until it runs.
+app.command()(simulate)
 
 
 def main() -> None:
