@@ -573,15 +573,18 @@ class Station(abc.ABC):
     ) -> None:
         """A session the CSMS started: charge until it is stopped (remotely or by the run's end)."""
         c = self.connector(connector)
-        await self.set_status(connector, "Preparing" if self.protocol == "ocpp1.6" else "Occupied")
+        v16 = self.protocol == "ocpp1.6"
+        await self.set_status(connector, "Preparing" if v16 else "Occupied")
         tx = await self.start_transaction(connector, id_tag, c.reading_wh, remote_start_id, token_type)
         if tx.ended.is_set():
+            await self.set_status(connector, "Available")
             return
-        await self.set_status(connector, "Charging" if self.protocol == "ocpp1.6" else "Occupied")
+        if v16:
+            await self.set_status(connector, "Charging")
         await self.charge(c, self.meter_interval_s, 1 << 30, self.cfg.power_kw)
-        if not tx.ended.is_set():
+        if not tx.ended.is_set():  # else whoever stopped it (RemoteStop, Reset...) freed the connector
             await self.stop_transaction(tx, "Local")
-        await self.set_status(connector, "Available")
+            await self.set_status(connector, "Available")
 
     async def stop_all(self, reason: str) -> None:
         for c in self.connectors.values():

@@ -312,6 +312,7 @@ class _ChargePoint(ChargePoint16):  # type: ignore[misc]  # the library is untyp
     def on_get_configuration(self, key: list[str] | None = None, **_: Any) -> Any:
         self._count()
         conf = self.station.configuration
+        conf["HeartbeatInterval"] = (f"{self.station.heartbeat_s:g}", False)  # as the CSMS set it at boot
         wanted = key or list(conf)
         known = [{"key": k, "readonly": conf[k][1], "value": conf[k][0]} for k in wanted if k in conf]
         unknown = [k for k in wanted if k not in conf]

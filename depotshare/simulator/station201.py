@@ -280,6 +280,7 @@ class Station201(Station):
 
     def variable_result(self, item: dict[str, Any], value: str | None = None) -> dict[str, Any]:
         key = (item["component"]["name"], item["variable"]["name"])
+        self.variables[("OCPPCommCtrlr", "HeartbeatInterval")] = f"{self.heartbeat_s:g}"  # as set at boot
         known_component = any(k[0] == key[0] for k in self.variables)
         result: dict[str, Any] = {"component": item["component"], "variable": item["variable"]}
         if item.get("attribute_type"):
