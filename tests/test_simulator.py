@@ -24,6 +24,7 @@ from ocpp.v16 import call_result as result16
 from ocpp.v201 import ChargePoint as Cp201
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
+from sqlalchemy import select
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -32,6 +33,8 @@ from depotshare.simulator import scenario as sc
 from depotshare.simulator.config import ConfigError, SimConfig
 from depotshare.simulator.runner import run_stations, split
 from depotshare.simulator.stats import Stats, percentile
+from depotshare.store.models import ChargingSession, MeterValue
+from tests.ocpp.conftest import CARD, STATION_PASSWORD, Served, depot, served  # noqa: F401 - fixtures
 
 BIN = Path(sys.executable).parent / "depotshare"
 NOW = lambda: datetime.now(UTC)  # noqa: E731
@@ -703,3 +706,51 @@ async def test_cli_exit_1_and_summary_when_stations_fail(csms: Csms) -> None:
     code, out, _ = await _cli("--url", csms.url, "--stations", "1", "--duration", "0.2")
     assert code == 1
     assert "0/1 connected" in out and "handshake refused with HTTP 401" in out
+
+
+# --- against the real server ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("protocol", ["ocpp1.6"])
+async def test_sessions_reach_the_database(served: Served, depot: None, protocol: str) -> None:  # noqa: F811
+    """Two stations of the depot (one with a password), one session each, through the real
+    gateway: the sessions, their energy and their meter values are what the stations reported."""
+    cfg = SimConfig(
+        url=f"{served.url}/ocpp",
+        station_ids=("HH-01", "HH-02"),
+        protocol=protocol,
+        passwords={"HH-01": STATION_PASSWORD},
+        tokens=(CARD,),
+        meter_interval_s=6.0,
+        speed=60.0,
+        duration_s=0.6,
+        call_timeout_s=10.0,
+        meter_start_wh=1000,
+    )
+    stats = await run_stations(cfg)
+
+    assert stats.ok, stats.error_samples
+    assert (stats.sessions_done, stats.energy_wh) == (2, 220)
+    async with served.runtime.uow() as uow:
+        rows = (await uow.session.scalars(select(ChargingSession).order_by(ChargingSession.station_id))).all()
+        assert [(r.state, r.protocol, r.flagged) for r in rows] == [("completed", protocol, False)] * 2
+        assert [(r.meter_start_wh, r.meter_stop_wh, r.energy_wh) for r in rows] == [(1000, 1110, 110)] * 2
+        assert {r.id_token for r in rows} == {CARD} and all(r.token_id for r in rows)
+        assert all(r.stop_reason == "Local" and r.auth_status == "Accepted" for r in rows)
+        for r in rows:
+            samples = (
+                await uow.session.scalars(
+                    select(MeterValue).where(MeterValue.session_id == r.id).order_by(MeterValue.sampled_at)
+                )
+            ).all()
+            registers = [
+                int(s.value)
+                for s in samples
+                if s.measurand == "Energy.Active.Import.Register" and s.phase is None
+            ]
+            assert registers[0] == 1000 and registers[-1] == 1110 and registers == sorted(registers)
+            assert {s.phase for s in samples if s.measurand == "Current.Import"} == {"L1", "L2", "L3"}
+        assert all(
+            r.started_at is not None and r.stopped_at is not None and r.started_at < r.stopped_at
+            for r in rows
+        )
