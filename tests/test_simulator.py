@@ -711,7 +711,7 @@ async def test_cli_exit_1_and_summary_when_stations_fail(csms: Csms) -> None:
 # --- against the real server ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("protocol", ["ocpp1.6"])
+@pytest.mark.parametrize("protocol", ["ocpp1.6", "ocpp2.0.1"])
 async def test_sessions_reach_the_database(served: Served, depot: None, protocol: str) -> None:  # noqa: F811
     """Two stations of the depot (one with a password), one session each, through the real
     gateway: the sessions, their energy and their meter values are what the stations reported."""

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
+import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +17,8 @@ from ocpp.exceptions import OCPPError, UnknownCallErrorCodeError
 from ocpp.messages import Call, validate_payload
 from ocpp.v16 import call as call16
 from ocpp.v16.enums import Action as Action16
+from ocpp.v201 import call as call201
+from ocpp.v201.enums import Action as Action201
 
 from depotshare.domain.charging import commands as cmd
 from depotshare.domain.errors import InvalidInput, StationError, StationOffline, StationTimeout
@@ -70,8 +75,65 @@ def translate_v16(command: cmd.Command) -> Any:
     raise InvalidInput("command", f"OCPP 1.6 has no {type(command).__name__}; use its 1.6 counterpart")
 
 
-# Subprotocol -> translator. OCPP 2.0.1 adds "ocpp2.0.1": translate_v201 here.
-TRANSLATORS: dict[str, Translator] = {"ocpp1.6": translate_v16}
+# --- OCPP 2.0.1 ---------------------------------------------------------------------------------
+
+_ACTIONS_201 = frozenset(a.value for a in Action201)
+_HEX_UID = re.compile(r"^(?:[0-9A-Fa-f]{2}){4,10}$")
+# remoteStartId: unique enough per process to tell this request's transaction from others.
+_remote_start_ids = itertools.count(int(time.time()) % 1_000_000_000)
+
+
+def _evse(evse_id: int | None) -> dict[str, int] | None:
+    return {"id": evse_id} if evse_id else None  # 0 or None: the whole station
+
+
+def _token_type(uid: str) -> str:
+    """How a station would name the token: hex card uids are ISO14443, DE*ABC*... an eMAID,
+    anything else an id issued centrally."""
+    return "ISO14443" if _HEX_UID.match(uid) else "eMAID" if "*" in uid else "Central"
+
+
+def translate_v201(command: cmd.Command) -> Any:
+    match command:
+        case cmd.RemoteStart(id_token=tag, evse_id=evse, charging_profile=profile):
+            token = {"id_token": tag, "type": _token_type(tag)}
+            return call201.RequestStartTransaction(
+                id_token=token,
+                remote_start_id=next(_remote_start_ids),
+                evse_id=evse,
+                charging_profile=camel_to_snake_case(profile) if profile else None,
+            )
+        case cmd.RemoteStop(transaction_id=tx):
+            return call201.RequestStopTransaction(transaction_id=tx)
+        case cmd.Reset(kind=kind):
+            return call201.Reset(type="Immediate" if kind == "hard" else "OnIdle")
+        case cmd.UnlockConnector(evse_id=evse, connector_id=connector):
+            return call201.UnlockConnector(evse_id=evse, connector_id=connector)
+        case cmd.ChangeAvailability(operative=operative, evse_id=evse):
+            status = "Operative" if operative else "Inoperative"
+            return call201.ChangeAvailability(operational_status=status, evse=_evse(evse))
+        case cmd.GetVariables(variables=variables):
+            return call201.GetVariables(get_variable_data=camel_to_snake_case(variables))
+        case cmd.SetVariables(variables=variables):
+            return call201.SetVariables(set_variable_data=camel_to_snake_case(variables))
+        case cmd.GetBaseReport(request_id=request_id, report_base=base):
+            return call201.GetBaseReport(request_id=request_id, report_base=base)
+        case cmd.TriggerMessage(message=message, evse_id=evse):
+            return call201.TriggerMessage(requested_message=message, evse=_evse(evse))
+        case cmd.ClearCache():
+            return call201.ClearCache()
+        case cmd.Raw():
+            return raw_call(call201, _ACTIONS_201, command)
+        case cmd.GetConfiguration() | cmd.ChangeConfiguration():
+            name = type(command).__name__
+            raise InvalidInput(
+                "command", f"{name} is OCPP 1.6 only; a 2.0.1 station has GetVariables/SetVariables"
+            )
+    raise InvalidInput("command", f"OCPP 2.0.1 has no {type(command).__name__}")
+
+
+# Subprotocol -> translator.
+TRANSLATORS: dict[str, Translator] = {"ocpp1.6": translate_v16, "ocpp2.0.1": translate_v201}
 
 
 def _as_dict(payload: Any) -> dict[str, Any]:

@@ -3,26 +3,15 @@ station of that version. Negotiation picks the first subprotocol the station off
 
 from __future__ import annotations
 
-from ocpp.v201 import ChargePoint as ChargePoint201
-from ocpp.v201.enums import Action as Action201
-
-from depotshare.ocpp.errors import V201_CODES
 from depotshare.ocpp.station import StationBase
 from depotshare.ocpp.v16 import SUBPROTOCOL as V16
 from depotshare.ocpp.v16 import V16Station
-
-
-class V201Unhandled(StationBase, ChargePoint201):  # type: ignore[misc]
-    """OCPP 2.0.1 connects and is validated, but no action is handled yet (NotSupported).
-    Replaced by depotshare.ocpp.v201.V201Station, which reuses this gateway and the services."""
-
-    codes = V201_CODES
-    actions = frozenset(a.value for a in Action201)
-
+from depotshare.ocpp.v201 import SUBPROTOCOL as V201
+from depotshare.ocpp.v201 import V201Station
 
 STATIONS: dict[str, type[StationBase]] = {
     V16: V16Station,
-    "ocpp2.0.1": V201Unhandled,
+    V201: V201Station,
 }
 
 
