@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from depotshare.domain.access.decision import AuthStatus, Decision
+from depotshare.domain.access.decision import Decision
 from depotshare.domain.charging.meter import Sample, register_wh, to_wh
 from depotshare.domain.charging.sessions import (
     Flag,
@@ -67,10 +67,10 @@ class Applied:
 async def apply(uow: UnitOfWork, station_id: int, protocol: str, ev: TransactionEvent) -> Applied:
     """Apply one TransactionEvent and commit. A seqNo the session has seen changes nothing."""
     row = await find_session(uow, station_id, ev.transaction_id)
+    auth = await _authorize(uow, station_id, ev)  # a replay is answered as freshly as the first time
     if row is not None and await repo.seen(uow.session, row.id, ev.seq_no):
-        await uow.commit()  # only the station's last-seen time
-        return Applied(row.id, _as_answered(row) if ev.id_token is not None else None, replay=True)
-    auth = await _authorize(uow, station_id, ev)
+        await uow.commit()  # the decision record and the station's last-seen time; the session stays
+        return Applied(row.id, auth.decision if auth else None, replay=True)
     if row is None:
         row = await _open(uow, station_id, protocol, ev, auth)
     elif auth is not None and row.id_token is None:
@@ -103,13 +103,6 @@ async def _authorize(uow: UnitOfWork, station_id: int, ev: TransactionEvent) -> 
     if ev.id_token is None or ev.id_token_type == NO_AUTHORIZATION:
         return None
     return await authorization.check(uow, station_id, ev.id_token, ev.evse_id, ev.at, _SOURCE[ev.event_type])
-
-
-def _as_answered(row: ChargingSession) -> Decision:
-    """A replay is answered as the session's token was, without deciding (and recording) again."""
-    if row.auth_status is None:
-        return Decision(AuthStatus.UNKNOWN, "no token decided for this transaction")
-    return Decision(AuthStatus(row.auth_status), row.auth_reason or "")
 
 
 async def _open(
