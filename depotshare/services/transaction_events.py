@@ -68,22 +68,13 @@ async def apply(uow: UnitOfWork, station_id: int, protocol: str, ev: Transaction
     """Apply one TransactionEvent and commit. A seqNo the session has seen changes nothing."""
     row = await find_session(uow, station_id, ev.transaction_id)
     auth = await _authorize(uow, station_id, ev)  # a replay is answered as freshly as the first time
-    if row is not None and await repo.seen(uow.session, row.id, ev.seq_no):
-        await uow.commit()  # the decision record and the station's last-seen time; the session stays
-        return Applied(row.id, auth.decision if auth else None, replay=True)
     if row is None:
         row = await _open(uow, station_id, protocol, ev, auth)
-    elif auth is not None and row.id_token is None:
+    if not await _record(uow, row, ev):
+        await uow.commit()  # the decision record and the station's last-seen time; the session stays
+        return Applied(row.id, auth.decision if auth else None, replay=True)
+    if auth is not None and row.id_token is None:
         _attribute(row, ev, auth)  # started by a plug-in; the token came with a later event
-    repo.add(
-        uow.session,
-        session_id=row.id,
-        seq_no=ev.seq_no,
-        event_type=ev.event_type,
-        trigger_reason=ev.trigger_reason,
-        offline=ev.offline,
-        at=ev.at,
-    )
     row.last_seq_no = ev.seq_no if row.last_seq_no is None else max(row.last_seq_no, ev.seq_no)
     row.offline = row.offline or ev.offline
     if row.evse_id is None and ev.evse_id is not None:
@@ -97,6 +88,18 @@ async def apply(uow: UnitOfWork, station_id: int, protocol: str, ev: Transaction
         await _late_readings(uow, row, ev)
     await uow.commit()
     return Applied(row.id, auth.decision if auth else None, replay=False)
+
+
+async def _record(uow: UnitOfWork, row: ChargingSession, ev: TransactionEvent) -> bool:
+    return await repo.record(
+        uow.session,
+        session_id=row.id,
+        seq_no=ev.seq_no,
+        event_type=ev.event_type,
+        trigger_reason=ev.trigger_reason,
+        offline=ev.offline,
+        at=ev.at,
+    )
 
 
 async def _authorize(uow: UnitOfWork, station_id: int, ev: TransactionEvent) -> Authorization | None:

@@ -205,7 +205,12 @@ def _raise_fd_limit() -> None:
 
 
 def _run_loop(cfg: SimConfig, first_index: int) -> Stats:
+    """A process of its own (the command line, a worker): its settings are the simulator's."""
+    import ocpp.messages
+
     _raise_fd_limit()
+    # Schema validation inline rather than via a thread pool hop per message (PERFORMANCE.md).
+    ocpp.messages.ASYNC_VALIDATION = False
     try:
         import uvloop
 

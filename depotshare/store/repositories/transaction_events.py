@@ -5,27 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from depotshare.domain.charging.meter import ENERGY_REGISTER
+from depotshare.store.base import utcnow
 from depotshare.store.models import MeterValue, TransactionEventRecord
 
 
-async def seen(session: AsyncSession, session_id: int, seq_no: int) -> bool:
-    return bool(
-        await session.scalar(
-            select(
-                exists().where(
-                    TransactionEventRecord.session_id == session_id, TransactionEventRecord.seq_no == seq_no
-                )
-            )
-        )
-    )
-
-
-def add(
+async def record(
     session: AsyncSession,
     *,
     session_id: int,
@@ -34,26 +25,25 @@ def add(
     trigger_reason: str,
     offline: bool,
     at: datetime,
-) -> None:
-    session.add(
-        TransactionEventRecord(
+) -> bool:
+    """Note that the session applied this seqNo; False when it already had (one statement: the
+    unique (session, seq_no) decides, so a concurrent replay cannot slip through either)."""
+    dialect = session.get_bind().dialect.name
+    stmt: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TransactionEventRecord)
+    stmt = (
+        stmt.values(
             session_id=session_id,
             seq_no=seq_no,
             event_type=event_type,
             trigger_reason=trigger_reason,
             offline=offline,
             at=at,
+            received_at=utcnow(),
         )
+        .on_conflict_do_nothing(index_elements=["session_id", "seq_no"])
+        .returning(TransactionEventRecord.id)
     )
-
-
-async def event_types(session: AsyncSession, session_id: int) -> set[str]:
-    rows = await session.scalars(
-        select(TransactionEventRecord.event_type)
-        .where(TransactionEventRecord.session_id == session_id)
-        .distinct()
-    )
-    return set(rows)
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
 
 
 async def register_readings(
