@@ -34,6 +34,7 @@ from depotshare.services.unit_of_work import UnitOfWork
 LOGGER = logging.getLogger("depotshare.ocpp")
 UNREADABLE_ID = "-1"  # the message id to answer when the frame's own cannot be read (2.0.1 4.2.3)
 MAX_MESSAGE_ID = 36
+_NO_LIBRARY_TIMEOUT = 24 * 3600
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -94,7 +95,8 @@ class StationBase(ChargePoint):  # type: ignore[misc]
     before_accepted: ClassVar[frozenset[str]] = frozenset({"BootNotification"})
 
     def __init__(self, link: StationLink, connection: WebSocketConnection, runtime: Runtime) -> None:
-        super().__init__(link.ocpp_id, connection, response_timeout=runtime.settings.ocpp_command_timeout_s)
+        # The command channel enforces each caller's timeout; the library's own stays out of its way.
+        super().__init__(link.ocpp_id, connection, response_timeout=_NO_LIBRARY_TIMEOUT)
         self.link = link
         self.runtime = runtime
         self.settings = runtime.settings

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from depotshare.domain.access.decision import AuthStatus, Decision
 from depotshare.domain.charging.meter import Sample, register_wh, to_wh
@@ -20,7 +21,7 @@ from depotshare.domain.charging.sessions import (
     stop_flags,
     with_flags,
 )
-from depotshare.domain.errors import NotFound
+from depotshare.domain.errors import InvalidInput, NotFound
 from depotshare.services import authorization
 from depotshare.services.authorization import Authorization
 from depotshare.services.unit_of_work import UnitOfWork
@@ -31,6 +32,11 @@ from depotshare.store.repositories import charging as repo
 # collide with an id we hand out later (1.6 transaction ids are our session numbers).
 ORPHAN_PREFIX = "orphan:"
 REBOOT_REASON = "Reboot"
+# What the columns hold (Numeric(24, 6), BigInteger, String(36) less the orphan prefix), checked
+# up front so an absurd reading is the station's InvalidInput, not our failed insert.
+MAX_SAMPLE = Decimal(10) ** 18
+MAX_WH = 10**15  # a petawatt-hour: beyond any meter register
+MAX_TRANSACTION_ID = 36 - len(ORPHAN_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,11 @@ class Stopped:
     decision: Decision | None  # for the token given with the stop, if any
     orphan: bool
     replay: bool
+
+
+def _check_wh(value: int | None, path: str) -> None:
+    if value is not None and abs(value) >= MAX_WH:
+        raise InvalidInput(path, f"{value} Wh is beyond any meter")
 
 
 # --- building blocks (no commit) ----------------------------------------------------------------
@@ -130,6 +141,9 @@ async def add_samples(
     reads lower than an earlier reading (or the start meter)."""
     if not samples:
         return
+    for i, sample in enumerate(samples):
+        if abs(sample.value) >= MAX_SAMPLE:
+            raise InvalidInput(f"samples[{i}].value", f"{sample.value} is beyond any meter")
     readings = _register_readings(samples) if session is not None else []
     previous = await _register_before(uow, session, readings[0].sampled_at) if session and readings else None
     await repo.add_meter_values(
@@ -251,6 +265,7 @@ async def _site(uow: UnitOfWork, station_id: int) -> repo.SiteRow:
 async def start_session(uow: UnitOfWork, station_id: int, protocol: str, req: StartRequest) -> Started:
     """Authorise and open a session. A retried start (same start_key) returns the first answer.
     A refused token still opens the session, flagged unauthorised: the station may charge anyway."""
+    _check_wh(req.meter_start_wh, "meterStart")
     if req.start_key is not None:
         known = await repo.session_by_start_key(uow.session, station_id, req.start_key)
         if known is not None:
@@ -285,6 +300,9 @@ async def meter_values(
 async def stop_session(uow: UnitOfWork, station_id: int, protocol: str, req: StopRequest) -> Stopped:
     """Close a session. A replayed stop changes nothing; a stop for an unknown transaction is kept
     as an orphan for review; a session we closed on reboot takes the real stop when it comes."""
+    _check_wh(req.meter_stop_wh, "meterStop")
+    if len(req.transaction_id) > MAX_TRANSACTION_ID:
+        raise InvalidInput("transactionId", f"at most {MAX_TRANSACTION_ID} characters")
     decision = None
     if req.id_token is not None:
         decision = await authorization.authorize(
@@ -324,7 +342,7 @@ async def _orphan(uow: UnitOfWork, station_id: int, protocol: str, req: StopRequ
         location_id=site.location_id,
         evse_id=req.evse_id,
         protocol=protocol,
-        transaction_id=(ORPHAN_PREFIX + req.transaction_id)[:36],
+        transaction_id=ORPHAN_PREFIX + req.transaction_id,
         state=SessionState.ORPHAN.value,
         id_token=req.id_token,
         stopped_at=req.stopped_at,

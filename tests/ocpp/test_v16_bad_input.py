@@ -66,6 +66,32 @@ CASES = [
         "PropertyConstraintViolation",
     ),
     ('[2, "m14", "Heartbeat", []]', "m14", "TypeConstraintViolation"),
+    (
+        '[2, "m15", "StartTransaction", ' + json.dumps({**START, "meterStart": 10**17}) + "]",
+        "m15",
+        "PropertyConstraintViolation",
+    ),
+    (
+        '[2, "m16", "StopTransaction", {"meterStop": 1, "timestamp": "2026-03-01T10:00:00Z", "transactionId": 1'
+        + "0" * 40
+        + "}]",
+        "m16",
+        "TypeConstraintViolation",  # integers beyond 64 bits are read as floats
+    ),
+    (
+        '[2, "m17", "MeterValues", '
+        + json.dumps(
+            {**MV, "meterValue": [{"timestamp": "2026-03-01T10:00:00Z", "sampledValue": [{"value": "1e30"}]}]}
+        )
+        + "]",
+        "m17",
+        "PropertyConstraintViolation",
+    ),
+    (
+        '[2, "m18", "StatusNotification", {"connectorId": -1, "errorCode": "NoError", "status": "Available"}]',
+        "m18",
+        "PropertyConstraintViolation",
+    ),
 ]
 
 
