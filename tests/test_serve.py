@@ -76,3 +76,46 @@ def test_serve_answers_openapi_and_login(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_serve_forgets_connections_left_by_a_crashed_process(tmp_path: Path) -> None:
+    """A station recorded as connected by a process that died is not shown online by the next one."""
+    import sqlite3
+
+    db = tmp_path / "crash.db"
+    env = {**os.environ, "DEPOTSHARE_DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
+    subprocess.run([BIN, "migrate"], env=env, cwd=tmp_path, check=True, timeout=60)
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO organisations (id, key, name, path, depth, created_at) VALUES (1, 'o', 'O', '/1/', 0, '2026-01-01')"
+        )
+        conn.execute(
+            "INSERT INTO locations (id, org_id, key, name, timezone, publish, is_home, created_at) "
+            "VALUES (1, 1, 'l', 'L', 'UTC', 0, 0, '2026-01-01')"
+        )
+        conn.execute(
+            "INSERT INTO charging_stations (id, location_id, ocpp_id, registration_status, connected, created_at) "
+            "VALUES (1, 1, 'CRASHED-1', 'accepted', 1, '2026-01-01')"
+        )
+    port = _free_port()
+    proc = subprocess.Popen(
+        [BIN, "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT connected FROM charging_stations WHERE id = 1").fetchone() == (0,)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

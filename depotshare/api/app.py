@@ -25,6 +25,7 @@ from depotshare.api.routers import (
 )
 from depotshare.config import Settings, get_settings
 from depotshare.ocpp.server import mount as mount_ocpp
+from depotshare.services import stations_live
 from depotshare.services.runtime import Runtime
 
 API_PREFIX = "/api/v1"
@@ -37,6 +38,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if owned:  # a served process: no station is connected to it yet
+            async with runtime.uow() as uow:
+                await stations_live.forget_connections(uow)
         yield
         if owned:
             await runtime.close()

@@ -139,6 +139,14 @@ async def disconnected(uow: UnitOfWork, link: StationLink) -> None:
     await uow.commit()
 
 
+async def forget_connections(uow: UnitOfWork) -> int:
+    """At start-up: connections live in this process's memory, so whatever the database says is
+    connected belongs to a process that is gone (a crash leaves the flags set)."""
+    cleared = await repo.clear_all_connections(uow.session)
+    await uow.commit()
+    return cleared
+
+
 def is_online(
     connected: bool, last_seen_at: datetime | None, now: datetime, heartbeat_interval_s: float
 ) -> bool:

@@ -86,6 +86,13 @@ async def set_disconnected(session: AsyncSession, station_id: int, connected_at:
     )
 
 
+async def clear_all_connections(session: AsyncSession) -> int:
+    result = await session.execute(
+        update(ChargingStation).where(ChargingStation.connected.is_(True)).values(connected=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def touch(session: AsyncSession, station_id: int, at: datetime) -> None:
     await session.execute(
         update(ChargingStation).where(ChargingStation.id == station_id).values(last_seen_at=at)
