@@ -40,8 +40,13 @@ async def list_sessions(
         Query(max_length=40, description=f"started before; a date includes that whole day: {_PERIOD}"),
     ] = None,
 ) -> object:
-    """`org` keeps sessions whose token's or location's organisation lies in that subtree. Always only
-    what the caller may see: fleet side by the token's organisation, facility side by the location's."""
+    """Newest first by id (the order sessions were recorded; a session reported late from a station's
+    offline queue sorts where it arrived, its `started_at` says when it happened); pass `next_cursor`
+    back as `cursor`. `org` keeps sessions whose token's or location's organisation lies in that
+    subtree; `from`/`to` select by `started_at` (a date is a UTC day, `to` includes it; a date-time
+    needs its offset; sessions without a start, e.g. orphans, match no period). Always only what the
+    caller may see: the fleet side by the token's organisation (drivers: their own sessions), the
+    facility side by the location's; employee, vehicle and cost centre only to the fleet side."""
     return await charging_sessions.list_sessions(
         uow,
         actor,
