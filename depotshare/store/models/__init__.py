@@ -1,6 +1,7 @@
 """All tables. Import from here; Alembic's env reads Base.metadata after this import."""
 
 from depotshare.store.base import Base
+from depotshare.store.models.access import AccessDecision, Grant, GrantScope, Partnership, Tariff
 from depotshare.store.models.assets import ChargingStation, Connector, Evse, Location
 from depotshare.store.models.audit import AuditEntry
 from depotshare.store.models.charging import (
@@ -15,6 +16,7 @@ from depotshare.store.models.fleet import CostCentre, Employee, Token, Vehicle
 from depotshare.store.models.orgs import ApiKey, Organisation, RoleAssignment, User
 
 __all__ = [
+    "AccessDecision",
     "ApiKey",
     "AuditEntry",
     "Base",
@@ -25,12 +27,16 @@ __all__ = [
     "CostCentre",
     "Employee",
     "Evse",
+    "Grant",
+    "GrantScope",
     "Location",
     "MeterValue",
     "Organisation",
+    "Partnership",
     "RoleAssignment",
     "StationEvent",
     "StatusEvent",
+    "Tariff",
     "Token",
     "TransactionEventRecord",
     "User",
