@@ -216,11 +216,20 @@ BAD_FILES = [
         "users[0].roles[0].org: platform_admin is platform-wide",
     ),
     (
-        "partnerships not supported yet",
+        "partner is the host",
         "partnerships:\n  - {host: holding, partner: holding}\n",
-        "partnerships: this section is not supported yet",
+        "partnerships[0].partner: host and partner are the same organisation",
     ),
-    ("tariffs not supported yet", "tariffs:\n  - {key: t}\n", "tariffs: this section is not supported yet"),
+    (
+        "tariff without currency",
+        "tariffs:\n  - {key: t, elements: []}\n",
+        "tariffs[0].currency: this key is required",
+    ),
+    (
+        "roaming partners not supported yet",
+        "roaming_partners:\n  - {key: r}\n",
+        "roaming_partners: this section is not supported yet",
+    ),
     ("unknown section", "stations: []\n", "stations: unknown key; allowed here: organisations, users"),
     ("YAML syntax error", "organisations:\n  - key: a\n    name: [oops\n", "line 4, column 1: invalid YAML"),
     ("YAML key twice", "users: []\nusers: []\n", "line 2, column 1: invalid YAML: key 'users' appears twice"),

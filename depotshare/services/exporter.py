@@ -30,11 +30,35 @@ from depotshare.domain.importing.model import (
     UserIn,
     VehicleIn,
 )
+from depotshare.domain.importing.partners import (
+    DAYS,
+    WHOLE_DAY,
+    EvseRefIn,
+    GrantIn,
+    GrantStatus,
+    PartnershipIn,
+    PartnershipStatus,
+    ShareIn,
+    TariffElementIn,
+    TariffIn,
+    WindowIn,
+)
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Role
 from depotshare.services.runtime import Runtime
 from depotshare.services.unit_of_work import UnitOfWork
-from depotshare.store.models import ChargingStation, Employee, Location, Organisation, Token, User, Vehicle
+from depotshare.store.models import (
+    ChargingStation,
+    Employee,
+    Grant,
+    Location,
+    Organisation,
+    Partnership,
+    Tariff,
+    Token,
+    User,
+    Vehicle,
+)
 from depotshare.store.repositories.importing import Catalogue, load_catalogue
 
 M = TypeVar("M", bound=BaseModel)
@@ -85,6 +109,9 @@ def build_document(cat: Catalogue, org_key: str | None) -> ImportFile:
         for u in cat.users.values()
         if org_key is None or u.id in linked_logins or any(ra.org_id in org_ids for ra in cat.roles[u.id])
     ]
+    # A subtree's partnerships are those it hosts; the tariffs they use come along.
+    partnerships = [p for p in cat.partnerships.values() if p.host_org_id in org_ids]
+    used = {p.tariff_id for p in partnerships} if org_key is not None else set(cat.tariff_by_id)
     return _entry(
         ImportFile,
         organisations=organisation_forest(cat, roots),
@@ -93,6 +120,8 @@ def build_document(cat: Catalogue, org_key: str | None) -> ImportFile:
         vehicles=[vehicle_entry(cat, v) for v in cat.vehicles.values() if v.org_id in org_ids],
         locations=[location_entry(cat, loc) for loc in cat.locations.values() if loc.org_id in org_ids],
         tokens=[token_entry(cat, t) for t in cat.tokens.values() if t.org_id in org_ids],
+        tariffs=[tariff_entry(cat, t) for t in cat.tariffs.values() if t.id in used or t.org_id in org_ids],
+        partnerships=[partnership_entry(cat, p) for p in partnerships],
     )
 
 
@@ -215,4 +244,73 @@ def token_entry(cat: Catalogue, t: Token) -> TokenIn:
         vehicle=cat.vehicle_key(t.vehicle_id),
         cost_centre=cat.cost_centre_code(t.cost_centre_id),
         label=t.label,
+    )
+
+
+def tariff_entry(cat: Catalogue, t: Tariff) -> TariffIn:
+    return _entry(
+        TariffIn,
+        key=t.key,
+        owner=cat.org_key(t.org_id),
+        currency=t.currency,
+        elements=[TariffElementIn.model_validate(e) for e in t.elements],
+    )
+
+
+def partnership_entry(cat: Catalogue, p: Partnership, with_grants: bool = True) -> PartnershipIn:
+    return _entry(
+        PartnershipIn,
+        key=p.key,
+        host=cat.org_key(p.host_org_id),
+        partner=cat.org_key(p.partner_org_id),
+        status=_enum(PartnershipStatus, p.status),
+        valid_from=p.valid_from,
+        valid_until=p.valid_until,
+        tariff=cat.tariff_by_id[p.tariff_id].key if p.tariff_id is not None else None,
+        revenue_share=[ShareIn.model_validate(s) for s in p.revenue_share],
+        grants=[grant_entry(cat, g) for g in cat.grants.get(p.id, [])] if with_grants else None,
+    )
+
+
+def grant_entry(cat: Catalogue, g: Grant) -> GrantIn:
+    """A grant as the file writes it: one window as days/hours, several as windows."""
+    scopes = cat.scopes.get(g.id, [])
+    places: dict[str, Any] = {}
+    if scopes and scopes[0].location_id is not None:
+        places["locations"] = [cat.location_by_id[s.location_id].key for s in scopes if s.location_id]
+    elif scopes and scopes[0].evse_id is not None:
+        places["evses"] = [
+            _entry(EvseRefIn, station=cat.station_by_id[s.station_id].ocpp_id, evse=s.evse_id)
+            for s in scopes
+            if s.station_id
+        ]
+    else:
+        places["stations"] = [cat.station_by_id[s.station_id].ocpp_id for s in scopes if s.station_id]
+    windows = [_window(w) for w in g.windows]
+    one = windows[0] if len(windows) == 1 else None
+    return _entry(
+        GrantIn,
+        key=g.key,
+        **places,
+        group=g.group_id,
+        days=one.days if one else None,
+        hours=one.hours if one else None,
+        windows=windows if len(windows) > 1 else None,
+        valid_from=g.valid_from,
+        valid_until=g.valid_until,
+        priority=g.priority,
+        max_concurrent=g.max_concurrent,
+        max_power_kw=g.max_power_kw,
+        connector_standards=g.connector_standards,
+        status=None if g.status == GrantStatus.ACTIVE else _enum(GrantStatus, g.status),
+    )
+
+
+def _window(stored: dict[str, Any]) -> WindowIn:
+    days = list(stored["days"])
+    hours = (stored["start"], stored["end"])
+    return _entry(
+        WindowIn,
+        days=None if tuple(days) == DAYS else days,
+        hours=None if hours == WHOLE_DAY else "-".join(hours),
     )

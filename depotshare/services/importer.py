@@ -14,10 +14,10 @@ from depotshare.config import Settings
 from depotshare.domain.actor import Actor
 from depotshare.domain.errors import InvalidInput
 from depotshare.domain.importing import ImportFile, ImportSummary, Known, Plan, read_text, resolve
+from depotshare.domain.importing.base import Entry
 from depotshare.domain.importing.model import (
     CostCentreIn,
     EmployeeIn,
-    Entry,
     LocationIn,
     StationIn,
     TokenIn,
@@ -26,6 +26,7 @@ from depotshare.domain.importing.model import (
 )
 from depotshare.domain.orgs import tree
 from depotshare.services import exporter, security
+from depotshare.services.importer_partners import PartnerWriter
 from depotshare.services.orgs import add_organisation, move_organisation
 from depotshare.services.runtime import Runtime
 from depotshare.services.unit_of_work import UnitOfWork
@@ -93,6 +94,19 @@ def _known(cat: Catalogue) -> Known:
         station_prefixes={
             loc.admit_station_prefix: loc.key for loc in cat.locations.values() if loc.admit_station_prefix
         },
+        locations={loc.key: cat.org_by_id[loc.org_id].key for loc in cat.locations.values()},
+        stations={s.ocpp_id: cat.location_by_id[s.location_id].key for s in cat.stations.values()},
+        evses=frozenset(
+            (cat.station_by_id[station_id].ocpp_id, number)
+            for station_id, evses in cat.evses.items()
+            for number in evses
+        ),
+        tariffs={t.key: cat.org_key(t.org_id) for t in cat.tariffs.values()},
+        partnership_keys={
+            p.key: (cat.org_by_id[p.host_org_id].key, cat.org_by_id[p.partner_org_id].key)
+            for p in cat.partnerships.values()
+            if p.key is not None
+        },
     )
 
 
@@ -132,6 +146,11 @@ class _Writer:
                 await self.station(row, station)
         for t in doc.tokens:
             await self.upsert("tokens", "token", Token, t, self.cat.tokens, self.token_columns(t))
+        partners = PartnerWriter(self.uow, self.cat, self.summary, self.record)
+        for tariff in doc.tariffs:
+            await partners.tariff(tariff)
+        for partnership in doc.partnerships:
+            await partners.partnership(partnership)
 
     def count(self, section: str, created: bool, changed: bool) -> None:
         tally = self.summary.sections[section]
@@ -142,8 +161,16 @@ class _Writer:
         else:
             tally.unchanged += 1
 
-    def record(self, entity: str, entity_id: str | int, org_id: int | None, before: Any, after: Any) -> None:
-        action = "create" if before is None else "update"
+    def record(
+        self,
+        entity: str,
+        entity_id: str | int,
+        org_id: int | None,
+        before: Any,
+        after: Any,
+        action: str | None = None,
+    ) -> None:
+        action = action or ("create" if before is None else "update")
         audit.record(
             self.session,
             self.actor,
@@ -382,7 +409,7 @@ class _Writer:
         self.count("stations", before is None, changed)
 
     def station_picture(self, row: ChargingStation) -> dict[str, Any]:
-        location = next(loc for loc in self.cat.locations.values() if loc.id == row.location_id)
+        location = self.cat.location_by_id[row.location_id]
         return {"location": location.key, **_audit_picture(exporter.station_entry(self.cat, row))}
 
     async def evses(self, station: ChargingStation, entry: StationIn) -> bool:

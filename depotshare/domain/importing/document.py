@@ -30,6 +30,14 @@ from depotshare.domain.importing.model import (
     TokenIn,
     VehicleIn,
 )
+from depotshare.domain.importing.partners import (
+    PATTERN_HINTS,
+    EvseRefIn,
+    PriceComponentIn,
+    RestrictionsIn,
+    ShareIn,
+    WindowIn,
+)
 from depotshare.domain.keys import EMAIL_PATTERN, KEY_PATTERN, STATION_ID_PATTERN
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -120,6 +128,7 @@ _PATTERN_HINTS = {
     EMAIL_PATTERN: "this is not an e-mail address",
     PASSWORD_HASH_PATTERN: "a password_hash is an argon2 hash as `depotshare export` writes it ($argon2id$...)",
     CODE_PATTERN: "a code has 1 to 64 characters and no leading or trailing spaces",
+    **PATTERN_HINTS,
 }
 
 
@@ -162,11 +171,20 @@ _ONE_LINE: tuple[type[BaseModel], ...] = (
     EmployeeIn,
     VehicleIn,
     TokenIn,
+    PriceComponentIn,
+    RestrictionsIn,
+    ShareIn,
+    EvseRefIn,
+    WindowIn,
 )
 
 
 class _OneLine(dict[str, Any]):
     pass
+
+
+class _Flow(list[Any]):
+    """A list of plain values (days, keys), written on one line as the examples do."""
 
 
 class _Dumper(yaml.SafeDumper):
@@ -178,7 +196,12 @@ def _represent_one_line(dumper: yaml.SafeDumper, data: _OneLine) -> yaml.Mapping
     return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
 
 
+def _represent_flow(dumper: yaml.SafeDumper, data: _Flow) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+
+
 _Dumper.add_representer(_OneLine, _represent_one_line)
+_Dumper.add_representer(_Flow, _represent_flow)
 
 
 def dump_yaml(doc: ImportFile) -> str:
@@ -202,7 +225,8 @@ def _plain(value: object) -> object:
                 out[name] = _plain(item)
         return _OneLine(out) if isinstance(value, _ONE_LINE) else out
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        items = [_plain(v) for v in value]
+        return _Flow(items) if all(isinstance(v, str | int) for v in items) else items
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Decimal):

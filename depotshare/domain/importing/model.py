@@ -10,24 +10,23 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import AfterValidator, Field, Strict, StringConstraints
 
 from depotshare.domain.assets import MIN_STATION_PASSWORD
 from depotshare.domain.fleet.tokens import TokenStatus, TokenType
-from depotshare.domain.keys import EMAIL_PATTERN, KEY_PATTERN, STATION_ID_PATTERN
+from depotshare.domain.importing.base import Entry, Key, Number
+from depotshare.domain.importing.partners import PartnershipIn, TariffIn
+from depotshare.domain.keys import EMAIL_PATTERN, STATION_ID_PATTERN
 from depotshare.domain.orgs.roles import Role
 
 # Sections of the format that later features fill; until then a file using them is refused.
 NOT_YET_SUPPORTED = {
-    "tariffs": "tariffs arrive with billing",
     "roaming_partners": "roaming partners arrive with OCPI roaming",
-    "partnerships": "partnerships arrive with partner access",
 }
 
 CODE_PATTERN = r"^\S(.{0,62}\S)?$"
 PASSWORD_HASH_PATTERN = r"^\$argon2(id|i|d)\$\S+$"
 
-Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=320), AfterValidator(str.lower)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
@@ -35,12 +34,7 @@ Text = Annotated[str, StringConstraints(max_length=200)]
 UserPassword = Annotated[str, StringConstraints(min_length=8, max_length=200)]
 StationPassword = Annotated[str, StringConstraints(min_length=MIN_STATION_PASSWORD, max_length=40)]
 PasswordHash = Annotated[str, StringConstraints(pattern=PASSWORD_HASH_PATTERN, max_length=255)]
-Number = Annotated[int, Strict()]
 Flag = Annotated[bool, Strict()]
-
-
-class Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class CostCentreIn(Entry):
@@ -159,6 +153,8 @@ class ImportFile(Entry):
     vehicles: list[VehicleIn] = Field(default_factory=list)
     locations: list[LocationIn] = Field(default_factory=list)
     tokens: list[TokenIn] = Field(default_factory=list)
+    tariffs: list[TariffIn] = Field(default_factory=list)
+    partnerships: list[PartnershipIn] = Field(default_factory=list)
 
 
 def walk_organisations(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from depotshare.domain.importing.errors import Problems
 from depotshare.domain.importing.model import ImportFile, OrganisationIn, walk_organisations
+from depotshare.domain.importing.partners import OPERATOR, GrantIn, PartnershipIn, scope_of
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,11 @@ class Known:
     employees: Mapping[str, str] = field(default_factory=dict)  # key -> org key
     vehicles: Mapping[str, str] = field(default_factory=dict)  # key -> org key
     station_prefixes: Mapping[str, str] = field(default_factory=dict)  # admit_station_prefix -> location key
+    locations: Mapping[str, str] = field(default_factory=dict)  # key -> org key
+    stations: Mapping[str, str] = field(default_factory=dict)  # OCPP id -> location key
+    evses: frozenset[tuple[str, int]] = frozenset()  # (OCPP id, EVSE number)
+    tariffs: Mapping[str, str | None] = field(default_factory=dict)  # key -> owner org key
+    partnership_keys: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # key -> (host, partner)
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,17 @@ class Plan:
                 return current
             current = self.parents.get(current)
         return None
+
+    def is_within(self, org: str, ancestor: str) -> bool:
+        """`org` is `ancestor` or below it."""
+        current: str | None = org
+        for _ in range(len(self.parents) + 1):
+            if current is None:
+                return False
+            if current == ancestor:
+                return True
+            current = self.parents.get(current)
+        return False
 
     def root_of(self, org: str) -> str:
         for _ in range(len(self.parents) + 1):
@@ -144,6 +161,7 @@ class _References:
             if self.org(loc.org, f"{here}.org") and loc.home is not None:
                 self.linked(self.employees, "employee", loc.home.employee, loc.org, f"{here}.home.employee")
         self.station_prefixes()
+        _Partners(self).check()
         for i, t in enumerate(doc.tokens):
             here = f"tokens[{i}]"
             if self.org(t.org, f"{here}.org"):
@@ -189,3 +207,75 @@ class _References:
             self.problems.add(
                 path, f"{what} {key!r} belongs to {owner!r}, outside the organisation tree of {org!r}"
             )
+
+
+class _Partners:
+    """Tariffs and partnerships: organisations exist, a partner is not part of the host's own
+    tree, a tariff is the platform's or the host's (or above it), and every place a grant names
+    belongs to the host's subtree."""
+
+    def __init__(self, refs: _References) -> None:
+        doc = refs.plan.doc
+        self.refs, self.plan, self.problems = refs, refs.plan, refs.problems
+        self.tariffs = {**refs.known.tariffs, **{t.key: t.owner for t in doc.tariffs}}
+        self.locations = {**refs.known.locations, **{loc.key: loc.org for loc in doc.locations}}
+        self.stations = dict(refs.known.stations)
+        self.evses = set(refs.known.evses)
+        for loc in doc.locations:
+            for s in loc.stations:
+                self.stations[s.id] = loc.key
+                self.evses.update((s.id, e.id) for e in s.evses)
+
+    def check(self) -> None:
+        doc = self.plan.doc
+        for i, t in enumerate(doc.tariffs):
+            if t.owner is not None:
+                self.refs.org(t.owner, f"tariffs[{i}].owner")
+        for i, p in enumerate(doc.partnerships):
+            self.partnership(p, f"partnerships[{i}]")
+
+    def partnership(self, p: PartnershipIn, here: str) -> None:
+        host_ok = self.refs.org(p.host, f"{here}.host")
+        partner_ok = self.refs.org(p.partner, f"{here}.partner")
+        if host_ok and partner_ok and p.host != p.partner and self.plan.is_within(p.partner, p.host):
+            self.problems.add(
+                f"{here}.partner",
+                f"{p.partner!r} is part of {p.host!r}'s own tree: its fleet is the host's internal fleet, "
+                "not a partner",
+            )
+        holder = self.refs.known.partnership_keys.get(p.key) if p.key is not None else None
+        if holder is not None and holder != (p.host, p.partner):
+            self.problems.add(f"{here}.key", f"partnership {p.key!r} is {holder[0]} -> {holder[1]}")
+        if p.tariff is not None:
+            self.tariff(p.tariff, p.host if host_ok else None, f"{here}.tariff")
+        for i, share in enumerate(p.revenue_share):
+            if share.party != OPERATOR:
+                self.refs.org(share.party, f"{here}.revenue_share[{i}].party")
+        if host_ok:
+            for j, grant in enumerate(p.grants):
+                self.places(grant, p.host, f"{here}.grants[{j}]")
+
+    def tariff(self, key: str, host: str | None, path: str) -> None:
+        if key not in self.tariffs:
+            self.problems.add(path, f"tariff {key!r} is neither in the file nor in the database")
+            return
+        owner = self.tariffs[key]
+        if owner is not None and host is not None and not self.plan.is_within(host, owner):
+            self.problems.add(path, f"tariff {key!r} belongs to {owner!r}, which is not {host!r} or above it")
+
+    def places(self, grant: GrantIn, host: str, here: str) -> None:
+        kind, places = scope_of(grant)
+        for i, (name, evse) in enumerate(places):
+            at = f"{here}.{kind}[{i}]" + (".station" if kind == "evses" else "")
+            location = name if kind == "locations" else self.stations.get(name)
+            if location is None or location not in self.locations:
+                what = "location" if kind == "locations" else "station"
+                self.problems.add(at, f"{what} {name!r} is neither in the file nor in the database")
+                continue
+            owner = self.locations[location]
+            if owner in self.plan.parents and not self.plan.is_within(owner, host):
+                self.problems.add(
+                    at, f"{name!r} belongs to {owner!r}, outside the host {host!r} and its subtree"
+                )
+            if evse is not None and (name, evse) not in self.evses:
+                self.problems.add(f"{here}.{kind}[{i}].evse", f"station {name!r} has no EVSE {evse}")

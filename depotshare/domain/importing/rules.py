@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from depotshare.domain import assets
 from depotshare.domain.fleet import tokens as token_rules
+from depotshare.domain.importing import partners
 from depotshare.domain.importing.errors import Problems
 from depotshare.domain.importing.model import (
     AddressIn,
@@ -56,8 +57,22 @@ def check_rules(doc: ImportFile) -> ImportFile:
             prefixes.see(loc.admit_station_prefix, f"locations[{i}].admit_station_prefix")
     uids = _FirstSeen(problems, "token")
     tokens = [_token(t, f"tokens[{i}]", problems, uids) for i, t in enumerate(doc.tokens)]
+    tariff_keys = _FirstSeen(problems, "tariff")
+    for i, tariff in enumerate(doc.tariffs):
+        tariff_keys.see(tariff.key, f"tariffs[{i}].key")
+        partners.check_tariff(tariff, f"tariffs[{i}]", problems)
+    pairs, partnership_keys = _FirstSeen(problems, "partnership"), _FirstSeen(problems, "partnership key")
+    partnerships = []
+    for i, p in enumerate(doc.partnerships):
+        here = f"partnerships[{i}]"
+        pairs.see((p.host, p.partner), f"{here}.partner", f"{p.host} -> {p.partner}")
+        if p.key is not None:
+            partnership_keys.see(p.key, f"{here}.key")
+        partnerships.append(partners.check_partnership(p, here, problems))
     problems.raise_if_any()
-    return doc.model_copy(update={"users": users, "locations": locations, "tokens": tokens})
+    return doc.model_copy(
+        update={"users": users, "locations": locations, "tokens": tokens, "partnerships": partnerships}
+    )
 
 
 def _organisations(doc: ImportFile, problems: Problems) -> None:

@@ -13,6 +13,9 @@ SECTIONS = (
     "locations",
     "stations",
     "tokens",
+    "tariffs",
+    "partnerships",
+    "grants",
 )
 
 
@@ -21,6 +24,7 @@ class Tally:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0  # grants a partnership entry no longer lists
 
 
 @dataclass
@@ -30,16 +34,19 @@ class ImportSummary:
 
     @property
     def changed(self) -> bool:
-        return any(t.created or t.updated for t in self.sections.values())
+        return any(t.created or t.updated or t.deleted for t in self.sections.values())
 
     def render(self) -> str:
         created = sum(t.created for t in self.sections.values())
         updated = sum(t.updated for t in self.sections.values())
+        deleted = sum(t.deleted for t in self.sections.values())
         head = f"{created} created, {updated} updated" if self.changed else "nothing changed"
+        head += f", {deleted} deleted" if deleted else ""
         lines = [f"imported {self.source}: {head}"]
         for name, t in self.sections.items():
-            if t.created or t.updated or t.unchanged:
+            if t.created or t.updated or t.unchanged or t.deleted:
                 lines.append(
                     f"  {name:<14}{t.created:>5} created{t.updated:>5} updated{t.unchanged:>5} unchanged"
+                    + (f"{t.deleted:>5} deleted" if t.deleted else "")
                 )
         return "\n".join(lines)

@@ -16,9 +16,13 @@ from depotshare.store.models import (
     CostCentre,
     Employee,
     Evse,
+    Grant,
+    GrantScope,
     Location,
     Organisation,
+    Partnership,
     RoleAssignment,
+    Tariff,
     Token,
     User,
     Vehicle,
@@ -47,6 +51,13 @@ class Catalogue:
     evses: dict[int, dict[int, Evse]] = field(default_factory=dict)  # station pk -> EVSE number
     connectors: dict[int, dict[int, Connector]] = field(default_factory=dict)  # EVSE pk -> number
     tokens: dict[str, Token] = field(default_factory=dict)  # by uid
+    location_by_id: dict[int, Location] = field(default_factory=dict)
+    station_by_id: dict[int, ChargingStation] = field(default_factory=dict)
+    tariffs: dict[str, Tariff] = field(default_factory=dict)
+    tariff_by_id: dict[int, Tariff] = field(default_factory=dict)
+    partnerships: dict[tuple[int, int], Partnership] = field(default_factory=dict)  # (host, partner)
+    grants: dict[int | None, list[Grant]] = field(default_factory=dict)  # by partnership id
+    scopes: dict[int, list[GrantScope]] = field(default_factory=dict)  # by grant id
 
     def add(self, row: Any) -> None:
         """Index a row (loaded, or just flushed so that it has its id)."""
@@ -65,9 +76,9 @@ class Catalogue:
             case Vehicle():
                 self.vehicles[row.key], self.vehicle_by_id[row.id] = row, row
             case Location():
-                self.locations[row.key] = row
+                self.locations[row.key], self.location_by_id[row.id] = row, row
             case ChargingStation():
-                self.stations[row.ocpp_id] = row
+                self.stations[row.ocpp_id], self.station_by_id[row.id] = row, row
                 self.evses.setdefault(row.id, {})
             case Evse():
                 self.evses.setdefault(row.station_id, {})[row.evse_id] = row
@@ -76,8 +87,22 @@ class Catalogue:
                 self.connectors.setdefault(row.evse_pk, {})[row.connector_id] = row
             case Token():
                 self.tokens[row.uid] = row
+            case Tariff():
+                self.tariffs[row.key], self.tariff_by_id[row.id] = row, row
+            case Partnership():
+                self.partnerships[(row.host_org_id, row.partner_org_id)] = row
+                self.grants.setdefault(row.id, [])
+            case Grant():
+                self.grants.setdefault(row.partnership_id, []).append(row)
+                self.scopes.setdefault(row.id, [])
+            case GrantScope():
+                self.scopes.setdefault(row.grant_id, []).append(row)
             case _:
                 raise TypeError(f"not part of the set-up: {type(row).__name__}")
+
+    def forget_grant(self, grant: Grant) -> None:
+        self.grants[grant.partnership_id].remove(grant)
+        self.scopes.pop(grant.id, None)
 
     def org_key(self, org_id: int | None) -> str | None:
         return self.org_by_id[org_id].key if org_id is not None else None
@@ -107,6 +132,10 @@ _TABLES: tuple[type[Any], ...] = (
     Evse,
     Connector,
     Token,
+    Tariff,
+    Partnership,
+    Grant,
+    GrantScope,
 )
 
 

@@ -1,0 +1,213 @@
+"""The import's `tariffs` and `partnerships` sections. Tariffs and partnerships are upserted
+(keys left out keep their stored value); a partnership entry that lists `grants` owns them: its
+grants are matched by `key`, or without one by their whole content, and the grants it no longer
+lists are deleted. Every create, update and delete is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import delete
+
+from depotshare.domain.importing import ImportSummary
+from depotshare.domain.importing.partners import (
+    GrantIn,
+    PartnershipIn,
+    TariffIn,
+    content,
+    scope_of,
+    windows_of,
+)
+from depotshare.services import exporter
+from depotshare.services.unit_of_work import UnitOfWork
+from depotshare.store.models import Grant, GrantScope, Partnership, Tariff
+from depotshare.store.repositories.importing import Catalogue
+
+Record = Callable[..., None]
+
+
+def _picture(entry: Any) -> dict[str, Any]:
+    picture: dict[str, Any] = entry.model_dump(mode="json", exclude_none=True, exclude={"grants"})
+    return {k: v for k, v in picture.items() if v != []}
+
+
+class PartnerWriter:
+    def __init__(self, uow: UnitOfWork, cat: Catalogue, summary: ImportSummary, record: Record) -> None:
+        self.uow, self.session, self.cat, self.summary, self.record = uow, uow.session, cat, summary, record
+
+    def count(self, section: str, created: bool, changed: bool) -> None:
+        tally = self.summary.sections[section]
+        if created:
+            tally.created += 1
+        elif changed:
+            tally.updated += 1
+        else:
+            tally.unchanged += 1
+
+    # --- tariffs ---------------------------------------------------------------------------------
+
+    async def tariff(self, entry: TariffIn) -> None:
+        row = self.cat.tariffs.get(entry.key)
+        elements = [e.model_dump(mode="json", exclude_none=True) for e in entry.elements]
+        owner = self.cat.orgs[entry.owner].id if entry.owner else None
+        if row is None:
+            row = Tariff(key=entry.key, org_id=owner, currency=entry.currency, elements=elements)
+            self.session.add(row)
+            await self.uow.flush()
+            self.cat.add(row)
+            self.record("tariff", row.key, row.org_id, None, self.tariff_picture(row), "create")
+            self.count("tariffs", True, False)
+            return
+        before = self.tariff_picture(row)
+        wanted: dict[str, Any] = {"currency": entry.currency, "elements": elements}
+        if "owner" in entry.model_fields_set:
+            wanted["org_id"] = owner
+        changes = {c: v for c, v in wanted.items() if getattr(row, c) != v}
+        for column, value in changes.items():
+            setattr(row, column, value)
+        if changes:
+            self.record("tariff", row.key, row.org_id, before, self.tariff_picture(row))
+        self.count("tariffs", False, bool(changes))
+
+    def tariff_picture(self, row: Tariff) -> dict[str, Any]:
+        return _picture(exporter.tariff_entry(self.cat, row))
+
+    # --- partnerships ----------------------------------------------------------------------------
+
+    async def partnership(self, entry: PartnershipIn) -> None:
+        host, partner = self.cat.orgs[entry.host], self.cat.orgs[entry.partner]
+        row = self.cat.partnerships.get((host.id, partner.id))
+        columns: dict[str, dict[str, Any]] = {
+            "key": {"key": entry.key},
+            "status": {"status": entry.status.value},
+            "valid_from": {"valid_from": entry.valid_from},
+            "valid_until": {"valid_until": entry.valid_until},
+            "tariff": {"tariff_id": self.cat.tariffs[entry.tariff].id if entry.tariff else None},
+            "revenue_share": {"revenue_share": [s.model_dump(mode="json") for s in entry.revenue_share]},
+        }
+        if row is None:
+            values = {c: v for cols in columns.values() for c, v in cols.items()}
+            row = Partnership(host_org_id=host.id, partner_org_id=partner.id, **values)
+            self.session.add(row)
+            await self.uow.flush()
+            self.cat.add(row)
+            self.record("partnership", row.id, host.id, None, self.partnership_picture(row), "create")
+            self.count("partnerships", True, False)
+        else:
+            given = entry.model_fields_set
+            wanted = {c: v for name, cols in columns.items() if name in given for c, v in cols.items()}
+            changes = {c: v for c, v in wanted.items() if getattr(row, c) != v}
+            if changes:
+                before = self.partnership_picture(row)
+                for column, value in changes.items():
+                    setattr(row, column, value)
+                self.record("partnership", row.id, host.id, before, self.partnership_picture(row))
+            self.count("partnerships", False, bool(changes))
+        if "grants" in entry.model_fields_set:
+            await self.grants(row, entry.grants)
+
+    def partnership_picture(self, row: Partnership) -> dict[str, Any]:
+        return _picture(exporter.partnership_entry(self.cat, row, with_grants=False))
+
+    # --- grants ----------------------------------------------------------------------------------
+
+    async def grants(self, partnership: Partnership, entries: list[GrantIn]) -> None:
+        """Make the partnership's grants exactly the entries: keyed ones by key, the others by
+        content; a stored grant no entry matches is deleted."""
+        stored = list(self.cat.grants.get(partnership.id, []))
+        by_key = {g.key: g for g in stored if g.key is not None}
+        unkeyed = [(g, content(exporter.grant_entry(self.cat, g))) for g in stored if g.key is None]
+        kept: set[int] = set()
+        for entry in entries:
+            if entry.key is not None and entry.key in by_key:
+                row = by_key[entry.key]
+                kept.add(row.id)
+                await self.update_grant(partnership, row, entry)
+                continue
+            wanted = content(entry)
+            match = next((g for g, c in unkeyed if c == wanted and g.id not in kept), None)
+            if match is not None:
+                kept.add(match.id)
+                self.count("grants", False, False)
+            else:
+                kept.add(await self.create_grant(partnership, entry))
+        for row in stored:
+            if row.id not in kept:
+                await self.delete_grant(partnership, row)
+
+    def grant_picture(self, partnership: Partnership, row: Grant) -> dict[str, Any]:
+        return {
+            "partnership": [
+                self.cat.org_key(partnership.host_org_id),
+                self.cat.org_key(partnership.partner_org_id),
+            ],
+            **_picture(exporter.grant_entry(self.cat, row)),
+        }
+
+    def grant_columns(self, entry: GrantIn) -> dict[str, Any]:
+        return {
+            "key": entry.key,
+            "group_id": entry.group,
+            "valid_from": entry.valid_from,
+            "valid_until": entry.valid_until,
+            "windows": [{"days": list(d), "start": a, "end": b} for d, a, b in windows_of(entry)],
+            "max_concurrent": entry.max_concurrent,
+            "max_power_kw": entry.max_power_kw,
+            "connector_standards": entry.connector_standards,
+            "priority": entry.priority,
+            "status": entry.status.value,
+        }
+
+    def scope_rows(self, grant_id: int, entry: GrantIn) -> list[GrantScope]:
+        kind, places = scope_of(entry)
+        if kind == "locations":
+            return [GrantScope(grant_id=grant_id, location_id=self.cat.locations[k].id) for k, _ in places]
+        return [
+            GrantScope(grant_id=grant_id, station_id=self.cat.stations[s].id, evse_id=evse)
+            for s, evse in places
+        ]
+
+    async def create_grant(self, partnership: Partnership, entry: GrantIn) -> int:
+        row = Grant(
+            partnership_id=partnership.id, host_org_id=partnership.host_org_id, **self.grant_columns(entry)
+        )
+        self.session.add(row)
+        await self.uow.flush()
+        self.cat.add(row)
+        await self.set_scopes(row, entry)
+        self.record(
+            "grant", row.id, partnership.host_org_id, None, self.grant_picture(partnership, row), "create"
+        )
+        self.count("grants", True, False)
+        return row.id
+
+    async def update_grant(self, partnership: Partnership, row: Grant, entry: GrantIn) -> None:
+        before = self.grant_picture(partnership, row)
+        if content(exporter.grant_entry(self.cat, row)) == content(entry):
+            self.count("grants", False, False)
+            return
+        for column, value in self.grant_columns(entry).items():
+            if getattr(row, column) != value:
+                setattr(row, column, value)
+        if content(exporter.grant_entry(self.cat, row)).scope != content(entry).scope:
+            await self.session.execute(delete(GrantScope).where(GrantScope.grant_id == row.id))
+            self.cat.scopes[row.id] = []
+            await self.set_scopes(row, entry)
+        self.record("grant", row.id, partnership.host_org_id, before, self.grant_picture(partnership, row))
+        self.count("grants", False, True)
+
+    async def set_scopes(self, row: Grant, entry: GrantIn) -> None:
+        for scope in self.scope_rows(row.id, entry):
+            self.session.add(scope)
+            await self.uow.flush()
+            self.cat.add(scope)
+
+    async def delete_grant(self, partnership: Partnership, row: Grant) -> None:
+        before = self.grant_picture(partnership, row)
+        await self.session.execute(delete(GrantScope).where(GrantScope.grant_id == row.id))
+        await self.session.delete(row)
+        await self.uow.flush()
+        self.cat.forget_grant(row)
+        self.record("grant", row.id, partnership.host_org_id, before, None, "delete")
+        self.summary.sections["grants"].deleted += 1
