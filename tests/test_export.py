@@ -144,3 +144,28 @@ async def test_export_to_a_file_and_errors(runtime: Runtime, settings: Settings,
 
 async def test_export_of_an_empty_platform(runtime: Runtime, settings: Settings) -> None:
     assert await export() == "{}\n"
+
+
+async def test_partnerships_and_tariffs_round_trip(
+    runtime: Runtime, settings: Settings, tmp_path: Path
+) -> None:
+    """The demo's partnership, tariff and grants come back as written: one window as days/hours,
+    several as windows, prices as decimal text; a subtree export carries what it hosts."""
+    assert (await cli("import", str(EXAMPLES / "demo-depot.yaml"))).exit_code == 0
+    data = yaml.safe_load(await export())
+    assert list(data)[-2:] == ["tariffs", "partnerships"]
+    assert data["tariffs"][0]["elements"][0]["price_components"] == [
+        {"type": "ENERGY", "price": "0.29", "vat": "19", "step_size": 1}
+    ]
+    (partnership,) = data["partnerships"]
+    assert partnership["revenue_share"] == [
+        {"party": "nordlog", "percent": "85"},
+        {"party": "operator", "percent": "15"},
+    ]
+    nights, ac = partnership["grants"]
+    assert nights["windows"] == [{"days": ["mon", "tue", "wed", "thu", "fri"], "hours": "19:00-06:00"}, {"days": ["sat", "sun"]}]  # fmt: skip
+    assert (ac["days"], ac["hours"], ac["stations"]) == (["mon", "tue", "wed", "thu", "fri"], "08:00-17:00", ["DEPOT-02"])  # fmt: skip
+    host_only = yaml.safe_load(await export("--org", "nordlog"))
+    assert [t["key"] for t in host_only["tariffs"]] == ["nordlog-partner"]
+    assert host_only["partnerships"][0]["partner"] == "swift-transport"
+    assert "partnerships" not in yaml.safe_load(await export("--org", "swift-transport"))
