@@ -92,7 +92,7 @@ def decide(
         return refuse(AuthStatus.EXPIRED, f"token expired after {token.valid_until.isoformat()}")
     candidates = applicable(token, site, grants, partnerships)
     if not candidates:
-        return refuse(AuthStatus.NOT_AT_THIS_LOCATION, "no grant admits this token's organisation")
+        return refuse(AuthStatus.NOT_AT_THIS_LOCATION, "not allowed at this location")
     outcomes = [evaluate(g, p, site, at, zone, day, open_sessions) for g, p in candidates]
     admissions = [o for o in outcomes if isinstance(o, Admission)]
     if admissions:
@@ -197,7 +197,7 @@ def evaluate(
 def _accept(admission: Admission, token: TokenFacts, token_end: datetime | None) -> Decision:
     grant = admission.grant
     reason = (
-        "host's own fleet (implicit internal grant)"
+        "token of the station owner's organisation"
         if grant.id is None and grant.internal
         else f"grant {grant.key}"
         + (
