@@ -14,7 +14,8 @@ organisation, locations, stations (one EVSE and connector each) and a token per 
   3. holds the connections with heartbeats: connections held, RSS, heartbeat round trips;
   4. a share of the stations starts charging; closed-loop saturation at a few concurrencies gives
      the max rate; then an open loop (Poisson arrivals) at 70 % of it gives the p99 per action;
-  5. restarts the server (a deploy) and lets every station reconnect and boot at once.
+  5. restarts the server (a deploy) and lets every station reconnect and boot at once;
+  6. times the stages of a MeterValues in the gateway's own code, in-process (CPU per message).
 
     python bench/ocpp_load.py [--stations 10000] [--rate CALLS_PER_S] [--duration 60] [--quick]
 

@@ -1,17 +1,17 @@
 """The load side of bench/ocpp_load.py: lean OCPP 1.6J stations and a bare echo server.
 
 Why not `depotshare simulate`: it is built on the `ocpp` library's client, which renames keys and
-validates every message (~0.5 ms of CPU per call on this machine), so one vCPU of generators could
-not drive the server, let alone the echo ceiling. These stations speak RFC 6455 themselves over an
-asyncio Protocol (handshake, masked frames out, ping/pong/close) and build their frames with
-orjson: valid OCPP 1.6J messages as a real charger sends them (BootNotification, StatusNotification,
-Authorize, Start/StopTransaction with transactionData, Heartbeat, and a 1.4 KB MeterValues with
-ten sampled values), one outstanding CALL per connection as OCPP-J requires. A round trip is
-timed from the moment the call was due (its schedule, or the start of the call), so waiting for the
-station's previous call counts.
+validates every message by default (~0.5 ms of CPU per call on this machine), so one vCPU of
+generators could not drive the server, let alone the echo ceiling. These stations speak RFC 6455
+themselves over an asyncio Protocol (handshake, masked frames out, ping/pong/close) and build their
+frames with orjson: valid OCPP 1.6J messages as a real charger sends them (BootNotification,
+StatusNotification, Authorize, Start/StopTransaction with transactionData, Heartbeat, and a 1.4 KB
+MeterValues with ten sampled values), one outstanding CALL per connection as OCPP-J requires. A
+round trip is timed from the moment the call was due (its schedule, or the start of the call), so
+waiting for the station's previous call counts.
 
 Each generator process runs one event loop (uvloop) and obeys commands from the orchestrator over
-a pipe: connect, charge, saturate, open, echo, drop, quit. Everything is bounded by deadlines.
+a pipe: connect, measure, charge, saturate, open, drop, quit. Everything is bounded by deadlines.
 """
 
 from __future__ import annotations
