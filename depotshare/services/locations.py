@@ -19,7 +19,7 @@ from depotshare.domain.keys import STATION_ID_PATTERN
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access import found, require
 from depotshare.services.orgs import access_org
-from depotshare.services.ownership import target_org
+from depotshare.services.ownership import org_by_id, target_org
 from depotshare.services.pagination import Page, decode_cursor, page_of
 from depotshare.services.unit_of_work import UnitOfWork
 from depotshare.store.models import Location, Organisation
@@ -113,7 +113,7 @@ def _snapshot(view: LocationView) -> dict[str, Any]:
 
 
 async def _one_view(uow: UnitOfWork, loc: Location) -> LocationView:
-    org = found(await uow.session.get(Organisation, loc.org_id), "organisation")
+    org = await org_by_id(uow, loc.org_id)
     employees = await repo.employee_keys_by_id(uow.session, [loc.home_employee_id])
     return _view(loc, org.key, employees.get(loc.home_employee_id or 0))
 
@@ -127,7 +127,7 @@ async def access_location(uow: UnitOfWork, actor: Actor, key: str, action: Actio
 
 
 async def owner_path(uow: UnitOfWork, loc: Location) -> str:
-    return found(await uow.session.get(Organisation, loc.org_id), "organisation").path
+    return (await org_by_id(uow, loc.org_id)).path
 
 
 async def list_locations(
@@ -284,7 +284,7 @@ async def update_location(
     before = await _one_view(uow, loc)
     current = spec_of(before)
     spec = checked(dataclasses.replace(current, **changes))
-    org = found(await uow.session.get(Organisation, loc.org_id), "organisation")
+    org = await org_by_id(uow, loc.org_id)
     if spec.org != current.org:
         org = await target_org(uow, actor, spec.org, LOCATIONS)
     await _check_prefix_free(uow, spec, loc)

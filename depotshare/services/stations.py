@@ -22,6 +22,7 @@ from depotshare.services.access import found, require
 from depotshare.services.charging_sessions import decode_time_cursor, encode_time_cursor
 from depotshare.services.locations import access_location, jsonable
 from depotshare.services.orgs import access_org
+from depotshare.services.ownership import org_by_id
 from depotshare.services.pagination import Page, decode_cursor, page_of
 from depotshare.services.stations_live import is_online
 from depotshare.services.unit_of_work import UnitOfWork
@@ -183,7 +184,7 @@ def _snapshot(view: StationView) -> dict[str, Any]:
 
 async def owner(uow: UnitOfWork, station: ChargingStation) -> tuple[Location, Organisation]:
     loc = found(await uow.session.get(Location, station.location_id), "location")
-    return loc, found(await uow.session.get(Organisation, loc.org_id), "organisation")
+    return loc, await org_by_id(uow, loc.org_id)
 
 
 async def access_station(
@@ -238,7 +239,7 @@ async def _target_location(uow: UnitOfWork, actor: Actor, key: str) -> Location:
     loc = await location_repo.get_scoped(uow.session, actor.scope, key, Action.READ)
     if loc is None:
         loc = found(await location_repo.get_by_key(uow.session, key), f"location {key!r}")
-    org = found(await uow.session.get(Organisation, loc.org_id), "organisation")
+    org = await org_by_id(uow, loc.org_id)
     try:
         await access_org(uow, actor, org.key)
     except NotFound:
