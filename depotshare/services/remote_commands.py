@@ -19,9 +19,8 @@ from depotshare.domain.errors import (
     StationOffline,
     StationTimeout,
 )
-from depotshare.domain.orgs.roles import Action, Role
-from depotshare.domain.orgs.scope import Scope
-from depotshare.domain.orgs.tree import reached_by
+from depotshare.domain.orgs.roles import Action
+from depotshare.domain.orgs.scope import may_send_raw
 from depotshare.services.ports import StationCommands
 from depotshare.services.stations import access_station, owner
 from depotshare.services.tokens import access_token
@@ -43,8 +42,6 @@ NAMES: dict[type[Any], str] = {
     cmd.ClearCache: "clear-cache",
     cmd.Raw: "raw",
 }
-# A raw OCPP call bypasses every typed check, so only administrators send one.
-RAW_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.ORG_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -52,13 +49,6 @@ class CommandResultView:
     action: str  # the OCPP action sent
     status: str | None  # the station's status field, where the answer has one
     payload: dict[str, Any]  # the station's whole answer
-
-
-def may_send_raw(scope: Scope, org_path: str) -> bool:
-    return any(
-        a.role in RAW_ROLES and (a.org_path is None or reached_by(org_path, (a.org_path,)))
-        for a in scope.assignments
-    )
 
 
 async def _start_token(uow: UnitOfWork, actor: Actor, id_token: str) -> str:

@@ -49,6 +49,8 @@ def render() -> str:
         "  the login has a role on, so a subsidiary's admin cannot take over a holding-level account.",
         "- A user sees the role assignments of other users only on organisations it may read users of.",
         "- Every user reads its own profile (`/auth/me`) and manages its own API keys.",
+        "- Remote commands need `stations: write`; the untyped `raw` command also needs `platform_admin`",
+        "  or `org_admin` reaching the station's organisation.",
         "",
     ]
     return "\n".join(lines)

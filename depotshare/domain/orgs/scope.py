@@ -95,3 +95,15 @@ def may_manage_user(scope: Scope, target: Iterable[Assignment]) -> bool:
         return True
     target = list(target)
     return bool(target) and all(may_assign(scope, a.role, a.org_path) for a in target)
+
+
+# A raw OCPP call bypasses every typed check, so only administrators send one.
+RAW_COMMAND_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.ORG_ADMIN})
+
+
+def may_send_raw(scope: Scope, org_path: str) -> bool:
+    """An untyped OCPP command needs an admin role reaching the station's organisation."""
+    return any(
+        a.role in RAW_COMMAND_ROLES and (a.org_path is None or reached_by(org_path, (a.org_path,)))
+        for a in scope.assignments
+    )
