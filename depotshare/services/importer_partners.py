@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete
-
 from depotshare.domain.importing import ImportSummary
 from depotshare.domain.importing.partners import (
     GrantIn,
@@ -22,7 +20,7 @@ from depotshare.domain.importing.partners import (
 from depotshare.services import exporter
 from depotshare.services.unit_of_work import UnitOfWork
 from depotshare.store.models import Grant, GrantScope, Partnership, Tariff
-from depotshare.store.repositories.importing import Catalogue
+from depotshare.store.repositories.importing import Catalogue, delete_grant_scopes
 
 Record = Callable[..., None]
 
@@ -191,7 +189,7 @@ class PartnerWriter:
             if getattr(row, column) != value:
                 setattr(row, column, value)
         if content(exporter.grant_entry(self.cat, row)).scope != content(entry).scope:
-            await self.session.execute(delete(GrantScope).where(GrantScope.grant_id == row.id))
+            await delete_grant_scopes(self.session, row.id)
             self.cat.scopes[row.id] = []
             await self.set_scopes(row, entry)
         self.record("grant", row.id, partnership.host_org_id, before, self.grant_picture(partnership, row))
@@ -205,7 +203,7 @@ class PartnerWriter:
 
     async def delete_grant(self, partnership: Partnership, row: Grant) -> None:
         before = self.grant_picture(partnership, row)
-        await self.session.execute(delete(GrantScope).where(GrantScope.grant_id == row.id))
+        await delete_grant_scopes(self.session, row.id)
         await self.session.delete(row)
         await self.uow.flush()
         self.cat.forget_grant(row)
