@@ -1,7 +1,7 @@
 """All tables. Import from here; Alembic's env reads Base.metadata after this import."""
 
 from depotshare.store.base import Base
-from depotshare.store.models.access import AccessDecision, Grant, GrantScope, Partnership, Tariff
+from depotshare.store.models.access import AccessDecision, AccessLogHead, Grant, GrantScope, Partnership, Tariff
 from depotshare.store.models.assets import ChargingStation, Connector, Evse, Location
 from depotshare.store.models.audit import AuditEntry
 from depotshare.store.models.charging import (
@@ -14,9 +14,11 @@ from depotshare.store.models.charging import (
 )
 from depotshare.store.models.fleet import CostCentre, Employee, Token, Vehicle
 from depotshare.store.models.orgs import ApiKey, Organisation, RoleAssignment, User
+from depotshare.store.models.roaming import RoamingPartner
 
 __all__ = [
     "AccessDecision",
+    "AccessLogHead",
     "ApiKey",
     "AuditEntry",
     "Base",
@@ -33,6 +35,7 @@ __all__ = [
     "MeterValue",
     "Organisation",
     "Partnership",
+    "RoamingPartner",
     "RoleAssignment",
     "StationEvent",
     "StatusEvent",

@@ -139,7 +139,7 @@ class AccessDecision(Base):
     evse_id: Mapped[int | None] = mapped_column(Integer)
     id_token: Mapped[str | None] = mapped_column(String(64))
     token_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    token_org_id: Mapped[int | None] = mapped_column(Integer)
+    token_org_id: Mapped[int | None] = mapped_column(Integer, index=True)
     partner_org_id: Mapped[int | None] = mapped_column(Integer, index=True)
     grant_id: Mapped[int | None] = mapped_column(Integer)
     decision: Mapped[str] = mapped_column(String(24))  # the status answered, e.g. Accepted, Invalid
@@ -147,3 +147,16 @@ class AccessDecision(Base):
     source: Mapped[str] = mapped_column(String(16))  # Authorize | Start | Remote | LocalList
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AccessLogHead(Base):
+    """The last hash of each location's decision log, moved in the same transaction as the append.
+    A chain alone cannot show entries cut from its end; the head can. It is also the row appends
+    of one location lock, so their order is the chain's order."""
+
+    __tablename__ = "access_log_heads"
+
+    location_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
