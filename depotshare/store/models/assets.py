@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from depotshare.store.base import Base, UTCDateTime, utcnow
@@ -26,6 +27,9 @@ class Location(Base):
     latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     publish: Mapped[bool] = mapped_column(Boolean, default=False)
+    # OCPI PublishTokenType objects ({uid, type, visual_number, issuer, group_id}): a private
+    # location (publish false) with entries here is shown over OCPI to those drivers only.
+    publish_allowed_to: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     grid_limit_kw: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     # A charger at an employee's home (brief case B): billed and shown as that employee's.
     is_home: Mapped[bool] = mapped_column(Boolean, default=False)
