@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from depotshare.services.runtime import Runtime
 from depotshare.store.models import (
+    AccessDecision,
     ChargingSession,
     ChargingStation,
     ConnectorStatus,
@@ -138,3 +139,11 @@ async def set_live(runtime: Runtime, station: str, **fields: Any) -> None:
         for name, value in fields.items():
             setattr(row, name, value)
         await uow.commit()
+
+
+async def access_decisions(runtime: Runtime) -> list[AccessDecision]:
+    """The decision log of every location, in append order."""
+    async with runtime.uow() as uow:
+        rows = list((await uow.session.scalars(select(AccessDecision).order_by(AccessDecision.id))).all())
+        uow.session.expunge_all()  # kept readable after the unit of work rolls back
+        return rows

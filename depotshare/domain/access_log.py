@@ -8,6 +8,7 @@ the head hash recorded elsewhere (when there is one) to catch that too.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 from collections.abc import Sequence
@@ -15,6 +16,17 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 
 GENESIS = "0" * 64  # the prev_hash of a location's first entry
+
+
+class DecisionSource(enum.StrEnum):
+    """What asked for a decision."""
+
+    AUTHORIZE = "Authorize"  # OCPP Authorize
+    START = "Start"  # 1.6 StartTransaction, 2.0.1 TransactionEvent Started
+    UPDATE = "Update"  # a token presented during a 2.0.1 transaction
+    STOP = "Stop"  # the token that ended a transaction
+    REMOTE = "Remote"  # a remote start from the API or portal
+    LOCAL_LIST = "LocalList"  # a token put on a station's local list
 
 
 @dataclass(frozen=True)

@@ -124,9 +124,7 @@ class V16Station(StationBase, ChargePoint):  # type: ignore[misc]
 
     @on(Action.authorize)
     async def on_authorize(self, id_tag: str) -> Any:
-        decision = await self.service(
-            authorization.authorize_request, self.link.pk, id_tag, None, self.now(), "Authorize"
-        )
+        decision = await self.service(authorization.authorize_request, self.link.pk, id_tag, None, self.now())
         return call_result.Authorize(id_tag_info=id_tag_info(decision))
 
     @on(Action.start_transaction)

@@ -119,7 +119,7 @@ class V201Station(StationBase, ChargePoint):  # type: ignore[misc]
     @on(Action.authorize)
     async def on_authorize(self, id_token: dict[str, Any], **kw: Any) -> Any:
         decision = await self.service(
-            authorization.authorize_request, self.link.pk, id_token["id_token"], None, self.now(), "Authorize"
+            authorization.authorize_request, self.link.pk, id_token["id_token"], None, self.now()
         )
         return call_result.Authorize(id_token_info=id_token_info(decision))
 

@@ -1,6 +1,7 @@
 """Authorisation of a token at a station: the one call every protocol path uses (Authorize,
 transaction starts and stops, remote starts). The rule itself is domain.access.decision; this
-module gathers the facts and records every decision with its reason at the station's location."""
+module gathers the facts (token, site, grants, running sessions) and appends every decision with
+its reason to the location's hash-chained decision log."""
 
 from __future__ import annotations
 
@@ -8,11 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from depotshare.domain.access.decision import Decision, SiteFacts, TokenFacts, decide
+from depotshare.domain.access_log import DecisionSource, LogEntry, chained
 from depotshare.domain.errors import NotFound
 from depotshare.services.tokens import uid_candidates
 from depotshare.services.unit_of_work import UnitOfWork
+from depotshare.store.repositories import access as access_repo
 from depotshare.store.repositories import charging as repo
 from depotshare.store.repositories.charging import SiteRow, TokenRow
+
+# Column sizes of the decision log: what a station sent is kept, cut to fit.
+MAX_LOGGED_TOKEN = 64
+MAX_REASON = 200
 
 
 @dataclass(frozen=True)
@@ -25,16 +32,25 @@ class Authorization:
 
 
 async def authorize(
-    uow: UnitOfWork, station: int, id_token: str, evse_id: int | None, at: datetime, source: str
+    uow: UnitOfWork,
+    station: int,
+    id_token: str,
+    evse_id: int | None,
+    at: datetime,
+    source: DecisionSource,
 ) -> Decision:
     """May `id_token` charge at station `station` (its primary key) on `evse_id` at `at`?
-    `source` names what asked (Authorize, StartTransaction, RemoteStart, ...). Records the decision;
-    the caller commits it with the rest of its use case."""
+    Appends the decision to the location's log; the caller commits it with the rest of its use case."""
     return (await check(uow, station, id_token, evse_id, at, source)).decision
 
 
 async def authorize_request(
-    uow: UnitOfWork, station: int, id_token: str, evse_id: int | None, at: datetime, source: str
+    uow: UnitOfWork,
+    station: int,
+    id_token: str,
+    evse_id: int | None,
+    at: datetime,
+    source: DecisionSource = DecisionSource.AUTHORIZE,
 ) -> Decision:
     """The Authorize message: `authorize`, committed."""
     decision = await authorize(uow, station, id_token, evse_id, at, source)
@@ -43,29 +59,50 @@ async def authorize_request(
 
 
 async def check(
-    uow: UnitOfWork, station: int, id_token: str, evse_id: int | None, at: datetime, source: str
+    uow: UnitOfWork,
+    station: int,
+    id_token: str,
+    evse_id: int | None,
+    at: datetime,
+    source: DecisionSource,
 ) -> Authorization:
     """`authorize` with the token and site it found."""
-    site = await repo.site_of(uow.session, station)
+    db = uow.session
+    site = await repo.site_of(db, station)
     if site is None:
         raise NotFound("charging station not found")
     token = await find_token(uow, id_token)
-    decision = decide(_token_facts(token), SiteFacts(site.org_path, site.timezone), at)
-    repo.add_event(
-        uow.session,
-        station,
-        "authorization",
-        at,
-        {
-            "source": source,
-            "id_token": id_token,
-            "evse_id": evse_id,
-            "location_id": site.location_id,
-            "token_id": token.id if token else None,
-            "status": decision.status.value,
-            "reason": decision.reason,
-        },
+    # The head lock comes before the facts: decisions at one location queue, so a concurrency
+    # limit counts the sessions opened by the decisions committed before this one.
+    prev_hash = await access_repo.lock_head(db, site.location_id)
+    rules = await access_repo.rules_at(db, site.location_id)
+    standards = await access_repo.connector_standards(db, station, evse_id) if evse_id else frozenset()
+    running = await access_repo.open_sessions_at(db, site.location_id) if rules.limited else []
+    facts = SiteFacts(
+        site.org_path,
+        site.timezone,
+        location_id=site.location_id,
+        station_id=station,
+        evse_id=evse_id,
+        connector_standards=standards,
     )
+    decision = decide(_token_facts(token), facts, at, rules.grants, rules.partnerships, running)
+    partner = rules.partner_org_ids.get(decision.partnership_id) if decision.partnership_id else None
+    entry = LogEntry(
+        location_id=site.location_id,
+        at=at,
+        station_id=station,
+        evse_id=evse_id,
+        id_token=id_token[:MAX_LOGGED_TOKEN],
+        token_id=token.id if token else None,
+        token_org_id=token.org_id if token else None,
+        partner_org_id=partner,
+        grant_id=decision.grant_id,
+        decision=decision.status.value,
+        reason=decision.reason[:MAX_REASON],
+        source=source.value,
+    )
+    await access_repo.append(db, chained(entry, prev_hash))
     return Authorization(decision, token, site)
 
 
@@ -86,4 +123,13 @@ async def find_token(uow: UnitOfWork, id_token: str) -> TokenRow | None:
 def _token_facts(token: TokenRow | None) -> TokenFacts | None:
     if token is None:
         return None
-    return TokenFacts(token.status, token.org_path, token.valid_from, token.valid_until, token.group_id)
+    return TokenFacts(
+        token.status,
+        token.org_path,
+        token.valid_from,
+        token.valid_until,
+        token.group_id,
+        uid=token.uid,
+        type=token.type,
+        id=token.id,
+    )

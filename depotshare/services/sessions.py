@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from depotshare.domain.access.decision import AuthStatus, Decision
+from depotshare.domain.access_log import DecisionSource
 from depotshare.domain.charging.meter import Sample, register_wh, to_wh
 from depotshare.domain.charging.sessions import (
     Flag,
@@ -274,7 +275,7 @@ async def start_session(uow: UnitOfWork, station_id: int, protocol: str, req: St
     auth = None
     if req.id_token is not None:
         auth = await authorization.check(
-            uow, station_id, req.id_token, req.evse_id, req.started_at, "TransactionStart"
+            uow, station_id, req.id_token, req.evse_id, req.started_at, DecisionSource.START
         )
     row = await open_session(uow, station_id, protocol, req, auth)
     await uow.commit()
@@ -306,7 +307,7 @@ async def stop_session(uow: UnitOfWork, station_id: int, protocol: str, req: Sto
     decision = None
     if req.id_token is not None:
         decision = await authorization.authorize(
-            uow, station_id, req.id_token, req.evse_id, req.stopped_at, "TransactionStop"
+            uow, station_id, req.id_token, req.evse_id, req.stopped_at, DecisionSource.STOP
         )
     ids = [req.transaction_id, ORPHAN_PREFIX + req.transaction_id]
     row = await repo.session_by_transaction(uow.session, station_id, ids)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from depotshare.domain.access.decision import Decision
+from depotshare.domain.access_log import DecisionSource
 from depotshare.domain.charging.meter import Sample, register_wh, to_wh
 from depotshare.domain.charging.sessions import (
     Flag,
@@ -35,7 +36,7 @@ STARTED, UPDATED, ENDED = "Started", "Updated", "Ended"
 BEGIN, END = "Transaction.Begin", "Transaction.End"
 DEFAULT_STOP_REASON = "Local"  # 2.0.1: an absent stoppedReason means Local
 NO_AUTHORIZATION = "NoAuthorization"  # an idToken type that names no token
-_SOURCE = {STARTED: "TransactionStart", UPDATED: "TransactionEvent", ENDED: "TransactionStop"}
+_SOURCE = {STARTED: DecisionSource.START, UPDATED: DecisionSource.UPDATE, ENDED: DecisionSource.STOP}
 _ACTIVE, _COMPLETED, _ORPHAN = (
     s.value for s in (SessionState.ACTIVE, SessionState.COMPLETED, SessionState.ORPHAN)
 )

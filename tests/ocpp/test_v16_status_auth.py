@@ -8,6 +8,7 @@ from ocpp.v16 import call
 from sqlalchemy import select
 
 from depotshare.store.models import ConnectorStatus, StationEvent, StatusEvent
+from tests.charging_rows import access_decisions
 from tests.ocpp.conftest import BLOCKED, CARD, EXPIRED, PARTNER, Served, station16
 
 
@@ -77,13 +78,8 @@ async def test_authorize(served: Served, depot: None, id_tag: str, status: str, 
     async with station16(served, "HH-02") as cp:
         answer = await cp.call(call.Authorize(id_tag=id_tag))
     assert answer.id_tag_info["status"] == status
-    async with served.runtime.uow() as uow:
-        events = (
-            await uow.session.scalars(select(StationEvent).where(StationEvent.kind == "authorization"))
-        ).all()
-        assert [(e.payload["id_token"], e.payload["reason"], e.payload["source"]) for e in events] == [
-            (id_tag, reason, "Authorize")
-        ]
+    decisions = await access_decisions(served.runtime)
+    assert [(d.id_token, d.reason, d.source) for d in decisions] == [(id_tag, reason, "Authorize")]
 
 
 async def test_authorize_tells_expiry_and_group(served: Served, depot: None) -> None:

@@ -18,6 +18,7 @@ from depotshare.store.models import (
     StationEvent,
     StatusEvent,
 )
+from tests.charging_rows import access_decisions
 from tests.ocpp.conftest import BLOCKED, CARD, EXPIRED, PARTNER, STATION_PASSWORD, Served, raw_socket
 from tests.ocpp.v201_station import booted, station201, station_events
 
@@ -85,8 +86,8 @@ async def test_authorize(served: Served, depot: None, uid: str, status: str) -> 
         await booted(cp)
         answer = await cp.call(call.Authorize(id_token={"id_token": uid, "type": "ISO14443"}))
     assert answer.id_token_info["status"] == status
-    decisions = [e.payload for e in await station_events(served, "authorization")]
-    assert [(d["source"], d["id_token"], d["status"]) for d in decisions] == [("Authorize", uid, status)]
+    decisions = await access_decisions(served.runtime)
+    assert [(d.source, d.id_token, d.decision) for d in decisions] == [("Authorize", uid, status)]
 
 
 async def test_authorize_tells_expiry_and_group(served: Served, depot: None) -> None:

@@ -1,0 +1,262 @@
+"""Reads and writes of partner access: the grants that apply at a location as engine facts, the
+running sessions a concurrency limit counts, and the hash-chained decision log with its heads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, union
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from depotshare.domain.access.facts import OpenSession
+from depotshare.domain.access.grants import (
+    Grant,
+    Limits,
+    PartnershipFacts,
+    PartnershipStatus,
+    Scope,
+    Subject,
+)
+from depotshare.domain.access.windows import parse_window
+from depotshare.domain.access_log import GENESIS, LogEntry
+from depotshare.store.base import utcnow
+from depotshare.store.models import (
+    AccessDecision,
+    AccessLogHead,
+    ChargingSession,
+    ChargingStation,
+    Connector,
+    Evse,
+    Organisation,
+    Partnership,
+)
+from depotshare.store.models import Grant as GrantRow
+from depotshare.store.models import GrantScope as ScopeRow
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The grants that name a place at one location, as the engine takes them."""
+
+    grants: list[Grant] = field(default_factory=list)
+    partnerships: list[PartnershipFacts] = field(default_factory=list)
+    partner_org_ids: dict[int, int] = field(default_factory=dict)  # partnership id -> partner org
+
+    @property
+    def limited(self) -> bool:
+        """Whether a decision here may need the running sessions."""
+        return any(g.limits.max_concurrent is not None for g in self.grants)
+
+
+def _grant_ids_at(location_id: int) -> Any:
+    """Grants with a scope at the location itself or at one of its stations (or their EVSEs)."""
+    by_location = select(ScopeRow.grant_id).where(ScopeRow.location_id == location_id)
+    by_station = (
+        select(ScopeRow.grant_id)
+        .join(ChargingStation, ChargingStation.id == ScopeRow.station_id)
+        .where(ChargingStation.location_id == location_id)
+    )
+    return union(by_location, by_station).subquery()
+
+
+async def rules_at(session: AsyncSession, location_id: int) -> Rules:
+    """Every grant for this location (also those covering only some of its stations or EVSEs: an
+    explicit internal grant anywhere here replaces the implicit one), with their partnerships."""
+    ids = _grant_ids_at(location_id)
+    subject, host, partner = aliased(Organisation), aliased(Organisation), aliased(Organisation)
+    stmt = (
+        select(GrantRow, subject.path, host.path, Partnership, partner.path)
+        .join(ids, ids.c.grant_id == GrantRow.id)
+        .outerjoin(subject, subject.id == GrantRow.subject_org_id)
+        .outerjoin(Partnership, Partnership.id == GrantRow.partnership_id)
+        # A partnership grant's host is its partnership's; an internal grant's its own.
+        .join(host, host.id == func.coalesce(Partnership.host_org_id, GrantRow.host_org_id))
+        .outerjoin(partner, partner.id == Partnership.partner_org_id)
+    )
+    rows = (await session.execute(stmt)).all()
+    if not rows:
+        return Rules()
+    scopes = await _scopes(session, [g.id for g, *_ in rows])
+    rules = Rules()
+    seen: set[int] = set()
+    for grant, subject_path, host_path, partnership, partner_path in rows:
+        if partnership is not None and partnership.id not in seen:
+            seen.add(partnership.id)
+            rules.partnerships.append(_partnership(partnership, host_path, partner_path))
+            rules.partner_org_ids[partnership.id] = partnership.partner_org_id
+        # Whose tokens: the named subtree, else the partner, else (an internal grant) the host.
+        whose = subject_path or (partner_path if partnership is not None else host_path)
+        rules.grants.append(_grant(grant, whose, scopes.get(grant.id, Scope())))
+    return rules
+
+
+async def _scopes(session: AsyncSession, grant_ids: Sequence[int]) -> dict[int, Scope]:
+    rows = await session.execute(
+        select(ScopeRow.grant_id, ScopeRow.location_id, ScopeRow.station_id, ScopeRow.evse_id).where(
+            ScopeRow.grant_id.in_(grant_ids)
+        )
+    )
+    places: dict[int, tuple[set[int], set[int], set[tuple[int, int]]]] = {}
+    for grant_id, location_id, station_id, evse_id in rows:
+        locations, stations, evses = places.setdefault(grant_id, (set(), set(), set()))
+        if location_id is not None:
+            locations.add(location_id)
+        elif station_id is None:  # the one_place check constraint rules this out
+            continue
+        elif evse_id is None:
+            stations.add(station_id)
+        else:
+            evses.add((station_id, evse_id))
+    return {
+        gid: Scope(frozenset(loc), frozenset(sta), frozenset(evs)) for gid, (loc, sta, evs) in places.items()
+    }
+
+
+def _partnership(row: Partnership, host_path: str, partner_path: str) -> PartnershipFacts:
+    return PartnershipFacts(
+        row.id,
+        host_path,
+        partner_path,
+        PartnershipStatus(row.status),
+        row.valid_from,
+        row.valid_until,
+        row.key,
+    )
+
+
+def _grant(row: GrantRow, subject_path: str, scope: Scope) -> Grant:
+    windows = tuple(
+        parse_window(w.get("days"), f"{w['start']}-{w['end']}", f"grants[{row.id}].windows[{i}]")
+        for i, w in enumerate(row.windows or [])
+    )
+    return Grant(
+        row.id,
+        row.key or f"#{row.id}",
+        Subject(subject_path, row.group_id),
+        scope,
+        partnership_id=row.partnership_id,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        windows=windows,
+        limits=Limits(
+            row.max_concurrent,
+            row.max_power_kw,
+            frozenset(row.connector_standards or ()),
+        ),
+        priority=row.priority,
+        suspended=row.status == "suspended",
+    )
+
+
+async def open_sessions_at(session: AsyncSession, location_id: int) -> list[OpenSession]:
+    """Running sessions at the location with the path of their frozen token organisation."""
+    rows = await session.execute(
+        select(Organisation.path)
+        .select_from(ChargingSession)
+        .join(ChargingStation, ChargingStation.id == ChargingSession.station_id)
+        .join(Organisation, Organisation.id == ChargingSession.token_org_id)
+        .where(ChargingStation.location_id == location_id, ChargingSession.state == "active")
+    )
+    return [OpenSession(location_id, path) for (path,) in rows]
+
+
+async def connector_standards(session: AsyncSession, station_id: int, evse_id: int) -> frozenset[str]:
+    rows = await session.scalars(
+        select(Connector.standard)
+        .join(Evse, Evse.id == Connector.evse_pk)
+        .where(Evse.station_id == station_id, Evse.evse_id == evse_id)
+    )
+    return frozenset(rows)
+
+
+# --- the decision log ---------------------------------------------------------------------------
+
+
+async def lock_head(session: AsyncSession, location_id: int) -> str:
+    """The location's last hash, its head row locked until the transaction ends: appends at one
+    location queue here, so the chain's order is the commit order, and decisions counted against
+    a concurrency limit see the sessions opened by the decisions before them."""
+    dialect = session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(AccessLogHead)
+        .values(location_id=location_id, hash=GENESIS, entries=0, updated_at=utcnow())
+        # A no-op update rather than DO NOTHING: it locks the row and returns it in one statement.
+        .on_conflict_do_update(
+            index_elements=[AccessLogHead.location_id],
+            set_={"entries": AccessLogHead.entries},
+        )
+        .returning(AccessLogHead.hash)
+    )
+    return str((await session.execute(stmt)).scalar_one())
+
+
+async def append(session: AsyncSession, entry: LogEntry) -> None:
+    """Add a chained entry (domain.access_log.chained) after the head taken by `lock_head`."""
+    session.add(AccessDecision(**_columns(entry)))
+    head = await session.get(AccessLogHead, entry.location_id)
+    assert head is not None, "lock_head first"
+    head.hash = entry.hash
+    head.entries = head.entries + 1
+    head.updated_at = utcnow()
+
+
+def _columns(entry: LogEntry) -> dict[str, Any]:
+    return {
+        "location_id": entry.location_id,
+        "at": entry.at,
+        "station_id": entry.station_id,
+        "evse_id": entry.evse_id,
+        "id_token": entry.id_token,
+        "token_id": entry.token_id,
+        "token_org_id": entry.token_org_id,
+        "partner_org_id": entry.partner_org_id,
+        "grant_id": entry.grant_id,
+        "decision": entry.decision,
+        "reason": entry.reason,
+        "source": entry.source,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
+def as_entry(row: AccessDecision) -> LogEntry:
+    return LogEntry(
+        row.location_id,
+        row.at,
+        row.station_id,
+        row.evse_id,
+        row.id_token,
+        row.token_id,
+        row.token_org_id,
+        row.partner_org_id,
+        row.grant_id,
+        row.decision,
+        row.reason,
+        row.source,
+        row.prev_hash,
+        row.hash,
+    )
+
+
+async def log_of(session: AsyncSession, location_id: int) -> list[LogEntry]:
+    """One location's whole log in append order."""
+    rows = await session.scalars(
+        select(AccessDecision).where(AccessDecision.location_id == location_id).order_by(AccessDecision.id)
+    )
+    return [as_entry(r) for r in rows]
+
+
+async def heads(session: AsyncSession) -> dict[int, tuple[str, int]]:
+    """location id -> (last hash, number of entries)."""
+    rows = await session.execute(select(AccessLogHead.location_id, AccessLogHead.hash, AccessLogHead.entries))
+    return {loc: (h, n) for loc, h, n in rows}
+
+
+async def logged_locations(session: AsyncSession) -> list[int]:
+    rows = await session.scalars(select(AccessDecision.location_id).distinct())
+    return list(rows)
