@@ -226,9 +226,9 @@ BAD_FILES = [
         "tariffs[0].currency: this key is required",
     ),
     (
-        "roaming partners not supported yet",
+        "roaming partner without a name",
         "roaming_partners:\n  - {key: r}\n",
-        "roaming_partners: this section is not supported yet",
+        "roaming_partners[0].name: this key is required",
     ),
     ("unknown section", "stations: []\n", "stations: unknown key; allowed here: organisations, users"),
     ("YAML syntax error", "organisations:\n  - key: a\n    name: [oops\n", "line 4, column 1: invalid YAML"),

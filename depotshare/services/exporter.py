@@ -43,8 +43,10 @@ from depotshare.domain.importing.partners import (
     TariffIn,
     WindowIn,
 )
+from depotshare.domain.importing.roaming import PublishTokenIn, RoamingPartnerIn
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Role
+from depotshare.domain.roaming import PartnerStatus, PartyRole, PublishTokenKind
 from depotshare.services.runtime import Runtime
 from depotshare.services.unit_of_work import UnitOfWork
 from depotshare.store.models import (
@@ -54,6 +56,7 @@ from depotshare.store.models import (
     Location,
     Organisation,
     Partnership,
+    RoamingPartner,
     Tariff,
     Token,
     User,
@@ -121,6 +124,10 @@ def build_document(cat: Catalogue, org_key: str | None) -> ImportFile:
         locations=[location_entry(cat, loc) for loc in cat.locations.values() if loc.org_id in org_ids],
         tokens=[token_entry(cat, t) for t in cat.tokens.values() if t.org_id in org_ids],
         tariffs=[tariff_entry(cat, t) for t in cat.tariffs.values() if t.id in used or t.org_id in org_ids],
+        # Platform-wide OCPI parties: part of the whole platform's export, not of a subtree's.
+        roaming_partners=[roaming_partner_entry(r) for r in cat.roaming_partners.values()]
+        if org_key is None
+        else None,
         partnerships=[partnership_entry(cat, p) for p in partnerships],
     )
 
@@ -202,12 +209,39 @@ def location_entry(cat: Catalogue, loc: Location, with_stations: bool = True) ->
         else None,
         coordinates=_entry(CoordinatesIn, lat=loc.latitude, lon=loc.longitude) if has_coordinates else None,
         publish=loc.publish,
+        publish_allowed_to=[publish_token_entry(p) for p in loc.publish_allowed_to or []],
         grid_limit_kw=loc.grid_limit_kw,
         home=_entry(HomeIn, employee=home) if home else None,
         admit_station_prefix=loc.admit_station_prefix,
         stations=[station_entry(cat, s) for s in cat.stations.values() if s.location_id == loc.id]
         if with_stations
         else None,
+    )
+
+
+def publish_token_entry(stored: dict[str, Any]) -> PublishTokenIn:
+    kind = stored.get("type")
+    return _entry(
+        PublishTokenIn,
+        uid=stored.get("uid"),
+        type=_enum(PublishTokenKind, kind) if kind is not None else None,
+        visual_number=stored.get("visual_number"),
+        issuer=stored.get("issuer"),
+        group_id=stored.get("group_id"),
+    )
+
+
+def roaming_partner_entry(r: RoamingPartner) -> RoamingPartnerIn:
+    """The credentials token is never written in clear: its sha256 imports back as token_hash."""
+    return _entry(
+        RoamingPartnerIn,
+        key=r.key,
+        name=r.name,
+        country_code=r.country_code,
+        party_id=r.party_id,
+        role=_enum(PartyRole, r.role),
+        token_hash=r.token_hash,
+        status=None if r.status == PartnerStatus.ACTIVE else _enum(PartnerStatus, r.status),
     )
 
 

@@ -24,9 +24,11 @@ from depotshare.domain.importing.model import (
     UserIn,
     VehicleIn,
 )
+from depotshare.domain.importing.roaming import stored_publish_tokens
 from depotshare.domain.orgs import tree
 from depotshare.services import exporter, security
 from depotshare.services.importer_partners import PartnerWriter
+from depotshare.services.importer_roaming import RoamingWriter
 from depotshare.services.orgs import add_organisation, move_organisation
 from depotshare.services.runtime import Runtime
 from depotshare.services.unit_of_work import UnitOfWork
@@ -107,6 +109,9 @@ def _known(cat: Catalogue) -> Known:
             for p in cat.partnerships.values()
             if p.key is not None
         },
+        roaming_partners={
+            r.key: ((r.country_code, r.party_id, r.role), r.token_hash) for r in cat.roaming_partners.values()
+        },
     )
 
 
@@ -149,6 +154,9 @@ class _Writer:
         partners = PartnerWriter(self.uow, self.cat, self.summary, self.record)
         for tariff in doc.tariffs:
             await partners.tariff(tariff)
+        roaming = RoamingWriter(self.uow, self.cat, self.summary, self.record)
+        for roaming_partner in doc.roaming_partners:
+            await roaming.partner(roaming_partner)
         for partnership in doc.partnerships:
             await partners.partnership(partnership)
 
@@ -361,6 +369,7 @@ class _Writer:
             },
             "coordinates": {"latitude": c.lat if c else None, "longitude": c.lon if c else None},
             "publish": {"publish": loc.publish},
+            "publish_allowed_to": {"publish_allowed_to": stored_publish_tokens(loc.publish_allowed_to)},
             "grid_limit_kw": {"grid_limit_kw": loc.grid_limit_kw},
             "home": {
                 "is_home": loc.home is not None,

@@ -38,6 +38,8 @@ from depotshare.domain.importing.partners import (
     ShareIn,
     WindowIn,
 )
+from depotshare.domain.importing.roaming import PATTERN_HINTS as ROAMING_PATTERN_HINTS
+from depotshare.domain.importing.roaming import PublishTokenIn, RoamingPartnerIn
 from depotshare.domain.keys import EMAIL_PATTERN, KEY_PATTERN, STATION_ID_PATTERN
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -129,6 +131,7 @@ _PATTERN_HINTS = {
     PASSWORD_HASH_PATTERN: "a password_hash is an argon2 hash as `depotshare export` writes it ($argon2id$...)",
     CODE_PATTERN: "a code has 1 to 64 characters and no leading or trailing spaces",
     **PATTERN_HINTS,
+    **ROAMING_PATTERN_HINTS,
 }
 
 
@@ -176,6 +179,8 @@ _ONE_LINE: tuple[type[BaseModel], ...] = (
     ShareIn,
     EvseRefIn,
     WindowIn,
+    PublishTokenIn,
+    RoamingPartnerIn,
 )
 
 

@@ -16,13 +16,12 @@ from depotshare.domain.assets import MIN_STATION_PASSWORD
 from depotshare.domain.fleet.tokens import TokenStatus, TokenType
 from depotshare.domain.importing.base import Entry, Key, Number
 from depotshare.domain.importing.partners import PartnershipIn, TariffIn
+from depotshare.domain.importing.roaming import PublishTokenIn, RoamingPartnerIn
 from depotshare.domain.keys import EMAIL_PATTERN, STATION_ID_PATTERN
 from depotshare.domain.orgs.roles import Role
 
 # Sections of the format that later features fill; until then a file using them is refused.
-NOT_YET_SUPPORTED = {
-    "roaming_partners": "roaming partners arrive with OCPI roaming",
-}
+NOT_YET_SUPPORTED: dict[str, str] = {}
 
 CODE_PATTERN = r"^\S(.{0,62}\S)?$"
 PASSWORD_HASH_PATTERN = r"^\$argon2(id|i|d)\$\S+$"
@@ -125,6 +124,8 @@ class LocationIn(Entry):
     address: AddressIn | None = None
     coordinates: CoordinatesIn | None = None
     publish: Flag = False
+    # OCPI PublishTokenType entries: a private location shown over OCPI to these drivers only.
+    publish_allowed_to: list[PublishTokenIn] = Field(default_factory=list)
     grid_limit_kw: Decimal | None = None
     home: HomeIn | None = None  # a charger at this employee's home
     # Unknown stations whose identity starts with this may connect here as pending; unique.
@@ -154,6 +155,8 @@ class ImportFile(Entry):
     locations: list[LocationIn] = Field(default_factory=list)
     tokens: list[TokenIn] = Field(default_factory=list)
     tariffs: list[TariffIn] = Field(default_factory=list)
+    # OCPI parties allowed to read published locations (docs/ocpi.md).
+    roaming_partners: list[RoamingPartnerIn] = Field(default_factory=list)
     partnerships: list[PartnershipIn] = Field(default_factory=list)
 
 

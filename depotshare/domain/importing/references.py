@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from depotshare.domain.importing import roaming as roaming_import
 from depotshare.domain.importing.errors import Problems
 from depotshare.domain.importing.model import ImportFile, OrganisationIn, walk_organisations
 from depotshare.domain.importing.partners import OPERATOR, GrantIn, PartnershipIn, scope_of
@@ -27,6 +28,8 @@ class Known:
     evses: frozenset[tuple[str, int]] = frozenset()  # (OCPP id, EVSE number)
     tariffs: Mapping[str, str | None] = field(default_factory=dict)  # key -> owner org key
     partnership_keys: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # key -> (host, partner)
+    # key -> ((country code, party id, role), token hash)
+    roaming_partners: Mapping[str, tuple[tuple[str, str, str], str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,7 @@ class _References:
                 self.linked(self.employees, "employee", loc.home.employee, loc.org, f"{here}.home.employee")
         self.station_prefixes()
         _Partners(self).check()
+        self.roaming_partners()
         for i, t in enumerate(doc.tokens):
             here = f"tokens[{i}]"
             if self.org(t.org, f"{here}.org"):
@@ -185,6 +189,34 @@ class _References:
                     f"locations[{i}].admit_station_prefix",
                     f"location {holder!r} already admits stations starting with {prefix!r}",
                 )
+
+    def roaming_partners(self) -> None:
+        """A new partner brings its token; the party and token of a stored partner the file does
+        not list stay taken (two entries of the file are compared by check_rules)."""
+        entries = self.plan.doc.roaming_partners
+        listed = {e.key for e in entries}
+        others = {k: v for k, v in self.known.roaming_partners.items() if k not in listed}
+        for i, entry in enumerate(entries):
+            here = f"roaming_partners[{i}]"
+            stored = self.known.roaming_partners.get(entry.key)
+            digest = roaming_import.token_hash_of(entry)
+            if stored is None and digest is None:
+                self.problems.add(
+                    f"{here}.token",
+                    "a new roaming partner needs its credentials token (token, or token_hash)",
+                )
+            role = entry.role.value if stored is None or "role" in entry.model_fields_set else stored[0][2]
+            party = (entry.country_code, entry.party_id, role)
+            for other, (other_party, other_hash) in others.items():
+                if other_party == party:
+                    self.problems.add(
+                        f"{here}.party_id", f"roaming partner {other!r} already is {'/'.join(party)}"
+                    )
+                if digest is not None and other_hash == digest:
+                    field = "token" if entry.token is not None else "token_hash"
+                    self.problems.add(
+                        f"{here}.{field}", f"roaming partner {other!r} already uses this credentials token"
+                    )
 
     def org(self, key: str, path: str) -> bool:
         if key in self.plan.parents:

@@ -5,8 +5,9 @@ values in their canonical form (uids, country codes, coordinates, power figures)
 from __future__ import annotations
 
 from depotshare.domain import assets
+from depotshare.domain.errors import InvalidInput
 from depotshare.domain.fleet import tokens as token_rules
-from depotshare.domain.importing import partners
+from depotshare.domain.importing import partners, roaming
 from depotshare.domain.importing.errors import Problems
 from depotshare.domain.importing.model import (
     AddressIn,
@@ -69,10 +70,39 @@ def check_rules(doc: ImportFile) -> ImportFile:
         if p.key is not None:
             partnership_keys.see(p.key, f"{here}.key")
         partnerships.append(partners.check_partnership(p, here, problems))
+    roaming_partners = _roaming_partners(doc, problems)
     problems.raise_if_any()
     return doc.model_copy(
-        update={"users": users, "locations": locations, "tokens": tokens, "partnerships": partnerships}
+        update={
+            "users": users,
+            "locations": locations,
+            "tokens": tokens,
+            "partnerships": partnerships,
+            "roaming_partners": roaming_partners,
+        }
     )
+
+
+def _roaming_partners(doc: ImportFile, problems: Problems) -> list[roaming.RoamingPartnerIn]:
+    keys, parties = _FirstSeen(problems, "roaming partner"), _FirstSeen(problems, "OCPI party")
+    tokens: dict[str, str] = {}  # token hash -> where first given
+    out = []
+    for i, given in enumerate(doc.roaming_partners):
+        here = f"roaming_partners[{i}]"
+        entry = roaming.check_partner(given, here, problems)
+        keys.see(entry.key, f"{here}.key")
+        party = (entry.country_code, entry.party_id, entry.role.value)
+        parties.see(party, f"{here}.party_id", "/".join(party))
+        digest = roaming.token_hash_of(entry)
+        if digest is not None:
+            path = f"{here}.token" if entry.token is not None else f"{here}.token_hash"
+            if digest in tokens:
+                problems.add(
+                    path, f"the same credentials token as {tokens[digest]}: each partner needs its own"
+                )
+            tokens.setdefault(digest, path)
+        out.append(entry)
+    return out
 
 
 def _organisations(doc: ImportFile, problems: Problems) -> None:
@@ -127,10 +157,26 @@ def _location(loc: LocationIn, here: str, problems: Problems, stations: _FirstSe
         loc.grid_limit_kw,
     )
     problems.check(lambda: assets.check_publishable(loc.publish, address, coordinates), None, prefix=here)
+    if loc.publish_allowed_to:
+        roaming.check_publish_allowed_to(loc.publish, loc.publish_allowed_to, here, problems)
+        if not loc.publish and not _publishable(address, coordinates):
+            problems.add(
+                f"{here}.publish_allowed_to",
+                "a location shown over OCPI needs address street, city, country and coordinates in the "
+                "file, as a published one does",
+            )
     update["stations"] = [
         _station(s, f"{here}.stations[{j}]", problems, stations) for j, s in enumerate(loc.stations)
     ]
     return loc.model_copy(update={k: v for k, v in update.items() if k in loc.model_fields_set})
+
+
+def _publishable(address: assets.Address, coordinates: assets.Coordinates | None) -> bool:
+    try:
+        assets.check_publishable(True, address, coordinates)
+    except InvalidInput:
+        return False
+    return True
 
 
 def _station(station: StationIn, here: str, problems: Problems, stations: _FirstSeen) -> StationIn:

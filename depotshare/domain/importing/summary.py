@@ -14,6 +14,7 @@ SECTIONS = (
     "stations",
     "tokens",
     "tariffs",
+    "roaming_partners",
     "partnerships",
     "grants",
 )

@@ -21,6 +21,7 @@ from depotshare.store.models import (
     Location,
     Organisation,
     Partnership,
+    RoamingPartner,
     RoleAssignment,
     Tariff,
     Token,
@@ -58,6 +59,7 @@ class Catalogue:
     partnerships: dict[tuple[int, int], Partnership] = field(default_factory=dict)  # (host, partner)
     grants: dict[int | None, list[Grant]] = field(default_factory=dict)  # by partnership id
     scopes: dict[int, list[GrantScope]] = field(default_factory=dict)  # by grant id
+    roaming_partners: dict[str, RoamingPartner] = field(default_factory=dict)  # by key
 
     def add(self, row: Any) -> None:
         """Index a row (loaded, or just flushed so that it has its id)."""
@@ -97,6 +99,8 @@ class Catalogue:
                 self.scopes.setdefault(row.id, [])
             case GrantScope():
                 self.scopes.setdefault(row.grant_id, []).append(row)
+            case RoamingPartner():
+                self.roaming_partners[row.key] = row
             case _:
                 raise TypeError(f"not part of the set-up: {type(row).__name__}")
 
@@ -136,6 +140,7 @@ _TABLES: tuple[type[Any], ...] = (
     Partnership,
     Grant,
     GrantScope,
+    RoamingPartner,
 )
 
 
