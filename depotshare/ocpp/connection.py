@@ -51,5 +51,7 @@ class WebSocketConnection:
     async def close(self, code: int = 1000, reason: str = "") -> None:
         if self._ws.application_state is WebSocketState.DISCONNECTED:
             return
-        with contextlib.suppress(RuntimeError):  # already closing: nothing left to say
+        # Already closing, or the station is gone (Starlette raises WebSocketDisconnect, uvicorn
+        # ClientDisconnected before the handshake completed): nothing left to say.
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect, OSError):
             await self._ws.close(code, reason)

@@ -74,23 +74,26 @@ class Gateway:
         if subprotocol is None:
             await websocket.close()  # before accept: the station sees HTTP 403
             return
-        credentials = basic_credentials(websocket.headers.get("authorization"))
         try:
-            async with self.runtime.uow() as uow:
-                link = await live.admit(uow, station_id, credentials, subprotocol, datetime.now(UTC))
+            link = await self._admit(websocket, station_id, subprotocol)
         except Unauthenticated:
             await _deny(websocket, 401)
             return
         except DomainError:
             await websocket.close()  # unknown station: 403
             return
-        connection = WebSocketConnection(websocket, self.runtime.settings.ocpp_max_frame_bytes)
-        station = STATIONS[subprotocol](link, connection, self.runtime)
-        registered = False
         try:
             await websocket.accept(subprotocol=subprotocol)
-            replaced = self.registry.put(station_id, station)
-            registered = True
+        except BaseException:
+            # Typically the station gave up during the handshake: uvicorn raises its
+            # ClientDisconnected (an OSError), which it takes as a normal close when it comes
+            # back out of the app, with no traceback. Either way the station is not connected.
+            await self._disconnected(link)
+            raise
+        connection = WebSocketConnection(websocket, self.runtime.settings.ocpp_max_frame_bytes)
+        station = STATIONS[subprotocol](link, connection, self.runtime)
+        replaced = self.registry.put(station_id, station)
+        try:
             if replaced is not None:
                 await replaced.connection.close(REPLACED, "replaced by a newer connection")
             await station.serve()
@@ -102,8 +105,15 @@ class Gateway:
         finally:
             station.closed.set()
             # A connection replaced by a newer one leaves the station's live state to that one.
-            if self.registry.discard(station_id, station) or not registered:
+            if self.registry.discard(station_id, station):
                 await self._disconnected(link)
+
+    async def _admit(self, websocket: WebSocket, station_id: str, subprotocol: str) -> live.StationLink:
+        """Admission in its own short unit of work: kept out of the endpoint's frame, which lives
+        as long as the connection, so no session object stays referenced per connection."""
+        credentials = basic_credentials(websocket.headers.get("authorization"))
+        async with self.runtime.uow() as uow:
+            return await live.admit(uow, station_id, credentials, subprotocol, datetime.now(UTC))
 
     async def _disconnected(self, link: live.StationLink) -> None:
         try:

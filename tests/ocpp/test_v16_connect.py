@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -185,3 +186,48 @@ async def test_password_verified_once_per_process(
             pass
     assert await _refused(served, "HH-01", password="not-it-either") == 401
     assert calls == [STATION_PASSWORD, "not-it-either"]
+
+
+async def test_station_gone_during_handshake_is_a_normal_close(
+    served: Served, depot: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A station that gives up while admission runs (reconnect storms): no traceback, no
+    "connection failed", and the station is not left marked connected."""
+    admitting = asyncio.Event()
+    gone = asyncio.Event()
+    real_admit = stations_live.admit
+
+    async def slow_admit(*args: object, **kwargs: object) -> stations_live.StationLink:
+        admitting.set()
+        await gone.wait()
+        await asyncio.sleep(0.1)  # let the server notice the closed socket
+        return await real_admit(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stations_live, "admit", slow_admit)
+    host, port = served.url.removeprefix("ws://").split(":")
+    _reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        b"GET /ocpp/HH-02 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        b"Sec-WebSocket-Protocol: ocpp1.6\r\n\r\n"
+    )
+    await writer.drain()
+    caplog.clear()
+    await asyncio.wait_for(admitting.wait(), 5)
+    writer.close()
+    await writer.wait_closed()
+    gone.set()
+
+    async def admitted_then_closed() -> bool:
+        s = await _station(served, "HH-02")
+        return s is not None and s.last_seen_at is not None and not s.connected
+
+    assert await eventually(admitted_then_closed)
+    await asyncio.sleep(0.2)  # anything uvicorn would log after the app returns
+    assert "HH-02" not in served.gateway.registry
+    noisy = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert noisy == [], [r.getMessage() for r in noisy]
+    # The station can connect again normally.
+    async with station16(served, "HH-02") as cp:
+        answer = await cp.call(BOOT)
+        assert answer.status == "Accepted"
