@@ -213,8 +213,14 @@ async def sessions_in_state(session: AsyncSession, station_id: int, state: str) 
 
 
 async def add_meter_values(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """One executemany INSERT of plain rows (keys are column names) on the session's connection,
+    in its transaction: no ORM bulk path, which cost twice the CPU per MeterValues."""
     if rows:
-        await session.execute(insert(MeterValue), rows)
+        connection = await session.connection()
+        await connection.execute(_INSERT_METER_VALUE, rows)
+
+
+_INSERT_METER_VALUE = insert(MeterValue.__table__)  # type: ignore[arg-type]  # a Table
 
 
 async def last_register(
