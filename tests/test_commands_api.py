@@ -15,6 +15,7 @@ from depotshare.domain.charging.commands import Command, CommandResult
 from depotshare.domain.errors import InvalidInput, StationError, StationOffline, StationTimeout
 from depotshare.domain.orgs.roles import Role
 from depotshare.services.runtime import Runtime
+from tests.charging_rows import access_decisions
 from tests.helpers import login, make_tree, make_user
 
 API = "/api/v1/stations"
@@ -278,16 +279,19 @@ async def test_raw_calls_are_for_admins(
     ("email", "id_token", "status", "sent"),
     [
         ("admin@holding.example", "04-a2-b3-c4", 200, "04A2B3C4"),  # normalised like the tokens API
-        ("admin@holding.example", "5A1F7001", 200, "5A1F7001"),
         ("both@north.example", "04A2B3C4", 200, "04A2B3C4"),
         ("both@north.example", "5A1F7001", 422, None),  # a card of another organisation
         ("fac@north.example", "04A2B3C4", 422, None),  # facility managers read no cards
         ("admin@holding.example", "FFFFFFFF", 422, None),  # unknown
-        ("root@example.com", "ROAMING-1", 200, "ROAMING-1"),  # platform admins: any id token
+        # Readable, but the access rules refuse: no grant for swift at the holding's depot, and
+        # an id token the platform does not know (a platform admin may name any).
+        ("admin@holding.example", "5A1F7001", 409, None),
+        ("root@example.com", "ROAMING-1", 409, None),
     ],
 )
 async def test_remote_start_needs_a_readable_token(
     client: AsyncClient,
+    runtime: Runtime,
     world: None,
     fake: FakeStationCommands,
     email: str,
@@ -298,10 +302,15 @@ async def test_remote_start_needs_a_readable_token(
     h = await login(client, email)
     r = await client.post(_url("remote-start"), json={"id_token": id_token}, headers=h)
     assert r.status_code == status, r.text
-    if sent is None:
+    if status == 409:
+        assert "may not charge here now" in r.json()["detail"] and fake.calls == []
+    elif sent is None:
         assert "id_token" in r.json()["detail"] and fake.calls == []
     else:
         assert fake.calls[0][1] == cmd.RemoteStart(sent, None)
+    if status in (200, 409):  # decided by the access rules, and logged as a remote start
+        [decision] = await access_decisions(runtime)
+        assert (decision.source, decision.decision == "Accepted") == ("Remote", status == 200)
 
 
 @pytest.mark.parametrize(

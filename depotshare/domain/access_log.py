@@ -72,11 +72,12 @@ def chained(entry: LogEntry, prev_hash: str) -> LogEntry:
     return replace(linked, hash=entry_hash(linked))
 
 
-def verify(entries: Sequence[LogEntry], head: str | None = None) -> int | None:
+def verify(entries: Sequence[LogEntry], head: str | None = None, after: str = GENESIS) -> int | None:
     """The index of the first entry that breaks the chain, or None when it holds. `entries` are
-    one location's log from its start, in append order; `head`, when given, is the hash the last
-    entry must have (an index of len(entries) means entries are missing at the end)."""
-    expected_prev = GENESIS
+    one location's log in append order, from its start or, for a log checked in pieces, from the
+    entry following the one whose hash is `after`; `head`, when given, is the hash the last entry
+    must have (an index of len(entries) means entries are missing at the end)."""
+    expected_prev = after
     for i, entry in enumerate(entries):
         if entry.prev_hash != expected_prev or entry.hash != entry_hash(entry):
             return i

@@ -34,6 +34,9 @@ def id_token_info(decision: Decision) -> dict[str, Any]:
         info["cache_expiry_date_time"] = iso(decision.expires_at)
     if decision.group:
         info["group_id_token"] = {"id_token": decision.group, "type": "Central"}
+    if decision.accepted and decision.charging_priority is not None:
+        # From the grant's priority class: the station's local smart charging may act on it.
+        info["charging_priority"] = decision.charging_priority
     return info
 
 

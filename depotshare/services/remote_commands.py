@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from depotshare.domain.access_log import DecisionSource
 from depotshare.domain.actor import Actor
 from depotshare.domain.charging import commands as cmd
 from depotshare.domain.errors import (
+    Conflict,
     DomainError,
     Forbidden,
     InvalidInput,
@@ -21,6 +24,7 @@ from depotshare.domain.errors import (
 )
 from depotshare.domain.orgs.roles import Action
 from depotshare.domain.orgs.scope import may_send_raw
+from depotshare.services import authorization
 from depotshare.services.ports import StationCommands
 from depotshare.services.stations import access_station, owner
 from depotshare.services.tokens import access_token
@@ -62,6 +66,17 @@ async def _start_token(uow: UnitOfWork, actor: Actor, id_token: str) -> str:
         raise InvalidInput("id_token", f"no token {id_token!r} that you may use") from None
 
 
+async def _admit_remote_start(uow: UnitOfWork, station_pk: int, command: cmd.RemoteStart) -> None:
+    """The access rules decide a remote start like any other: a token the station's location does
+    not admit now is not started at all (the refusal is logged, the station never asked)."""
+    decision = await authorization.authorize(
+        uow, station_pk, command.id_token, command.evse_id, datetime.now(UTC), DecisionSource.REMOTE
+    )
+    if not decision.accepted:
+        await uow.commit()
+        raise Conflict(f"token {command.id_token} may not charge here now: {decision.reason}")
+
+
 async def send_command(
     uow: UnitOfWork,
     actor: Actor,
@@ -80,9 +95,11 @@ async def send_command(
         raise Forbidden("only platform and organisation admins may send raw OCPP calls")
     if isinstance(command, cmd.RemoteStart):
         command = dataclasses.replace(command, id_token=await _start_token(uow, actor, command.id_token))
+        await _admit_remote_start(uow, station.id, command)
     ocpp_id, org_id = station.ocpp_id, location.org_id
-    # Waiting for a station can take seconds: hold no database transaction meanwhile.
-    await uow.session.rollback()
+    # Waiting for a station can take seconds: hold no database transaction meanwhile (what was
+    # decided so far, a remote start's log entry, is committed first).
+    await uow.commit()
     outcome: dict[str, Any] = {"command": name, "request": _jsonable(command)}
     try:
         if commands is None:

@@ -99,6 +99,7 @@ async def test_authorize_tells_expiry_and_group(served: Served, depot: None) -> 
         "status": "Accepted",
         "cache_expiry_date_time": "2099-12-31T23:00:00.000Z",
         "group_id_token": {"id_token": "ACME-FLEET", "type": "Central"},
+        "charging_priority": 9,  # the owner's fleet: priority class 1
     }
 
 

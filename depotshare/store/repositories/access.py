@@ -243,12 +243,17 @@ def as_entry(row: AccessDecision) -> LogEntry:
     )
 
 
-async def log_of(session: AsyncSession, location_id: int) -> list[LogEntry]:
-    """One location's whole log in append order."""
+async def log_page(
+    session: AsyncSession, location_id: int, after_id: int = 0, limit: int = 10_000
+) -> list[tuple[int, LogEntry]]:
+    """A piece of one location's log in append order: (row id, entry) after row `after_id`."""
     rows = await session.scalars(
-        select(AccessDecision).where(AccessDecision.location_id == location_id).order_by(AccessDecision.id)
+        select(AccessDecision)
+        .where(AccessDecision.location_id == location_id, AccessDecision.id > after_id)
+        .order_by(AccessDecision.id)
+        .limit(limit)
     )
-    return [as_entry(r) for r in rows]
+    return [(r.id, as_entry(r)) for r in rows]
 
 
 async def heads(session: AsyncSession) -> dict[int, tuple[str, int]]:
@@ -258,5 +263,6 @@ async def heads(session: AsyncSession) -> dict[int, tuple[str, int]]:
 
 
 async def logged_locations(session: AsyncSession) -> list[int]:
-    rows = await session.scalars(select(AccessDecision.location_id).distinct())
-    return list(rows)
+    """Locations with log entries or a head: a head without entries means all were deleted."""
+    rows = await session.scalars(union(select(AccessDecision.location_id), select(AccessLogHead.location_id)))
+    return sorted(rows)
