@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     # Websocket keepalive: a dead connection is noticed within interval + timeout seconds.
     ws_ping_interval_s: float = Field(default=20, gt=0)
     ws_ping_timeout_s: float = Field(default=20, gt=0)
+    # OCPI 2.2.1 (docs/ocpi.md): who we are to roaming partners, the CPO's ISO 3166-1 alpha-2
+    # country and its party id; and the most locations one page of /ocpi/2.2.1/locations holds.
+    ocpi_country_code: str = Field(default="DE", pattern=r"^[A-Z]{2}$")
+    ocpi_party_id: str = Field(default="DPS", pattern=r"^[A-Z0-9]{3}$")
+    ocpi_page_limit: int = Field(default=100, ge=1, le=1000)
 
     def jwt_secret(self) -> str:
         if self.secret_key:

@@ -17,6 +17,7 @@ from depotshare.api.routers import (
     employees,
     locations,
     organisations,
+    roaming_partners,
     sessions,
     stations,
     tokens,
@@ -24,6 +25,7 @@ from depotshare.api.routers import (
     vehicles,
 )
 from depotshare.config import Settings, get_settings
+from depotshare.ocpi.app import create_ocpi_app
 from depotshare.ocpp.server import mount as mount_ocpp
 from depotshare.services import stations_live
 from depotshare.services.runtime import Runtime
@@ -72,10 +74,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         tokens,
         sessions,
         commands,
+        roaming_partners,
     ):
         api.include_router(module.router)
     app.include_router(api)
     mount_ocpp(app, runtime)  # /ocpp/{station_id} on the same port; registers station_commands
+    app.mount("/ocpi", create_ocpi_app(runtime))  # OCPI 2.2.1 CPO endpoints (docs/ocpi.md)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

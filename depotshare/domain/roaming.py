@@ -144,11 +144,3 @@ def check_publication(publish: bool, allowed_to: Sequence[PublishToken], path: s
             "a published location (publish: true) is shown to everybody; publish_allowed_to is only "
             "for a private one (publish: false)",
         )
-
-
-def is_exposed(publish: bool, allowed_to: Sequence[object] | None, is_home: bool) -> bool:
-    """Whether a location appears over OCPI at all: published, or private and shown to chosen
-    tokens; a home charger never."""
-    if is_home:
-        return False
-    return publish or bool(allowed_to)
