@@ -75,8 +75,13 @@ async def check(
     # The head lock comes before the facts: decisions at one location queue, so a concurrency
     # limit counts the sessions opened by the decisions committed before this one.
     prev_hash = await access_repo.lock_head(db, site.location_id)
-    rules = await access_repo.rules_at(db, site.location_id)
-    standards = await access_repo.connector_standards(db, station, evse_id) if evse_id else frozenset()
+    # An unknown token is refused before any grant is read: none are loaded for it.
+    rules = await access_repo.rules_at(db, site.location_id, token.org_path) if token else access_repo.Rules()
+    standards = (
+        await access_repo.connector_standards(db, station, evse_id)
+        if evse_id and rules.by_connector
+        else frozenset[str]()
+    )
     running = await access_repo.open_sessions_at(db, site.location_id) if rules.limited else []
     facts = SiteFacts(
         site.org_path,
