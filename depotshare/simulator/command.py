@@ -50,6 +50,9 @@ def simulate(
     ramp: Annotated[float, typer.Option(help="spread the first connections over this many seconds")] = 0.0,
     call_timeout: Annotated[float, typer.Option(help="seconds to wait for each answer")] = 30.0,
     meter_start: Annotated[int, typer.Option(help="energy register at the start, Wh")] = 0,
+    local_list_max: Annotated[
+        int, typer.Option(help="entries the Local Authorization List holds (LocalAuthListMaxLength)")
+    ] = 10_000,
     validate: Annotated[
         bool, typer.Option("--validate/--no-validate", help="schema-check own messages")
     ] = True,
@@ -82,6 +85,7 @@ def simulate(
             call_timeout=call_timeout,
             meter_start=meter_start,
             validate=validate,
+            local_list_max=local_list_max,
         )
     except ConfigError as e:
         _fail(str(e))

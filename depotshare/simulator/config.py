@@ -44,6 +44,12 @@ class SimConfig:
     call_timeout_s: float = 30.0
     validate: bool = True  # JSON-schema validation of the simulator's own messages
     meter_start_wh: int = 0
+    # The Local Authorization List: most entries held (1.6 LocalAuthListMaxLength, 2.0.1 Entries
+    # maxLimit), entries per SendLocalList (SendLocalListMaxLength / ItemsPerMessage), and 2.0.1
+    # BytesPerMessage. A SendLocalList beyond them is answered Failed, as a real station would.
+    local_list_max: int = 10_000
+    local_list_per_message: int = 500
+    local_list_bytes: int = 65_536
     scenario: Any = None  # scenario.Scenario; Any keeps this module free of the step types
 
     def password_for(self, station_id: str) -> str | None:
@@ -144,6 +150,7 @@ def build_config(
     call_timeout: float,
     meter_start: int,
     validate: bool,
+    local_list_max: int = 10_000,
 ) -> SimConfig:
     """The command line as a SimConfig, or ConfigError naming the first bad option."""
     from depotshare.simulator.scenario import load_scenario
@@ -163,6 +170,7 @@ def build_config(
         ("--sessions", sessions, True),
         ("--connectors", connectors, False),
         ("--processes", processes, False),
+        ("--local-list-max", local_list_max, True),
     ):
         check_positive(option, value, allow_zero=zero_ok)
     if heartbeat is not None:
@@ -200,5 +208,6 @@ def build_config(
         call_timeout_s=call_timeout,
         validate=validate,
         meter_start_wh=meter_start,
+        local_list_max=local_list_max,
         scenario=plan,
     )

@@ -111,6 +111,50 @@ class Pending:
     on_result: Callable[[Any], None] | None = None
 
 
+class LocalList:
+    """The station's Local Authorization List: id token -> its info (1.6 idTagInfo or 2.0.1
+    idTokenInfo, snake_case), kept as a real station keeps it: a Full update replaces it, a
+    Differential one adds, replaces (with info) and removes (without) entries, each with a version
+    above the current one; anything beyond the station's limits is refused and changes nothing."""
+
+    def __init__(self, max_entries: int, per_message: int) -> None:
+        self.max_entries = max_entries
+        self.per_message = per_message
+        self.version = 0
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.updates: list[tuple[int, str, int]] = []  # (version, update type, items) accepted
+
+    def update(self, version: int, update_type: str, items: list[tuple[str, dict[str, Any] | None]]) -> str:
+        if len(items) > self.per_message:
+            return "Failed"
+        full = update_type == "Full"
+        if not full and version <= self.version:
+            return "VersionMismatch"
+        entries = {} if full else dict(self.entries)
+        for token, info in items:
+            if info is None:
+                if full:
+                    return "Failed"  # a full list carries every entry's status
+                entries.pop(token, None)
+            else:
+                entries[token] = info
+        if len(entries) > self.max_entries:
+            return "Failed"
+        self.entries, self.version = entries, version
+        self.updates.append((version, update_type, len(items)))
+        return "Accepted"
+
+    def status(self, token: str, now: datetime) -> str | None:
+        """How the station decides alone: the entry's status while it has not expired."""
+        info = self.entries.get(token)
+        if info is None:
+            return None
+        expiry = info.get("expiry_date") or info.get("cache_expiry_date_time")
+        if expiry and datetime.fromisoformat(expiry.replace("Z", "+00:00")) <= now:
+            return "Expired"
+        return str(info.get("status"))
+
+
 class Station(abc.ABC):
     protocol: str
     call_module: Any  # ocpp.v16.call or ocpp.v201.call
@@ -152,6 +196,7 @@ class Station(abc.ABC):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._conn_task: asyncio.Task[None] | None = None
         self._effect: Callable[[], Awaitable[Any]] | None = None
+        self.local_list = LocalList(cfg.local_list_max, cfg.local_list_per_message)
 
     # --- protocol-specific -----------------------------------------------------------------
 
@@ -312,9 +357,11 @@ class Station(abc.ABC):
         if event.is_set() or self._stopping.is_set():
             return event.is_set()
         waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(self._stopping.wait())]
-        await asyncio.wait(waiters, timeout=limit_s, return_when=asyncio.FIRST_COMPLETED)
-        for w in waiters:
-            w.cancel()
+        try:
+            await asyncio.wait(waiters, timeout=limit_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when cancelled: no waiter is left pending
+            for w in waiters:
+                w.cancel()
         return event.is_set()
 
     async def wait_online(self) -> None:
@@ -532,9 +579,11 @@ class Station(abc.ABC):
         if any(e.is_set() for e in events):
             return False
         waiters = [asyncio.ensure_future(e.wait()) for e in events]
-        done, pending = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        for w in pending:
-            w.cancel()
+        try:
+            done, _ = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when cancelled: no waiter is left pending
+            for w in waiters:
+                w.cancel()
         return not done
 
     async def set_status(self, connector: int, status: str, error_code: str = "NoError") -> None:

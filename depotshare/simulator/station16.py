@@ -87,8 +87,10 @@ class Station16(Station):
                 "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger",
                 True,
             ),
+            "LocalAuthListEnabled": ("true", False),
+            "LocalAuthListMaxLength": (str(self.cfg.local_list_max), True),
+            "SendLocalListMaxLength": (str(self.cfg.local_list_per_message), True),
         }
-        self.local_list_version = 0
 
     def make_charge_point(self, ws: ClientConnection) -> ChargePoint16:
         return _ChargePoint(self, ws)
@@ -334,15 +336,26 @@ class _ChargePoint(ChargePoint16):  # type: ignore[misc]  # the library is untyp
         return call_result.ClearCache(status="Accepted")
 
     @on("SendLocalList")
-    def on_send_local_list(self, list_version: int, **_: Any) -> Any:
+    def on_send_local_list(
+        self,
+        list_version: int,
+        update_type: str,
+        local_authorization_list: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> Any:
         self._count()
-        self.station.local_list_version = list_version
-        return call_result.SendLocalList(status="Accepted")
+        st = self.station
+        if st.configuration["LocalAuthListEnabled"][0] != "true":
+            return call_result.SendLocalList(status="NotSupported")
+        items = [(i["id_tag"], i.get("id_tag_info")) for i in local_authorization_list or []]
+        return call_result.SendLocalList(status=st.local_list.update(list_version, update_type, items))
 
     @on("GetLocalListVersion")
     def on_get_local_list_version(self, **_: Any) -> Any:
         self._count()
-        return call_result.GetLocalListVersion(list_version=self.station.local_list_version)
+        st = self.station
+        enabled = st.configuration["LocalAuthListEnabled"][0] == "true"
+        return call_result.GetLocalListVersion(list_version=st.local_list.version if enabled else -1)
 
     @on("ReserveNow")
     def on_reserve_now(self, connector_id: int, **_: Any) -> Any:

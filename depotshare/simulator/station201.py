@@ -77,8 +77,11 @@ class Station201(Station):
             ("TxCtrlr", "EVConnectionTimeOut"): "60",
             ("ChargingStation", "Model"): "DS-SIM-22",
             ("ChargingStation", "VendorName"): "DepotShare",
+            ("LocalAuthListCtrlr", "Enabled"): "true",
+            ("LocalAuthListCtrlr", "Entries"): "0",  # Actual: how many it holds; MaxSet: the most
+            ("LocalAuthListCtrlr", "ItemsPerMessage"): str(self.cfg.local_list_per_message),
+            ("LocalAuthListCtrlr", "BytesPerMessage"): str(self.cfg.local_list_bytes),
         }
-        self.local_list_version = 0
 
     def make_charge_point(self, ws: ClientConnection) -> ChargePoint201:
         return _ChargePoint(self, ws)
@@ -290,6 +293,10 @@ class Station201(Station):
             result["attribute_status"] = "Accepted"
             if key == ("OCPPCommCtrlr", "HeartbeatInterval") and value.isdigit():
                 self.heartbeat_s = max(1.0, float(value))
+        elif key == ("LocalAuthListCtrlr", "Entries"):
+            result["attribute_status"] = "Accepted"
+            most = item.get("attribute_type") == "MaxSet"
+            result["attribute_value"] = str(self.cfg.local_list_max if most else len(self.local_list.entries))
         elif key in self.variables:
             result["attribute_status"] = "Accepted"
             result["attribute_value"] = self.variables[key]
@@ -325,6 +332,11 @@ class _ChargePoint(ChargePoint201):  # type: ignore[misc]  # the library is unty
     def __init__(self, station: Station201, ws: ClientConnection) -> None:
         super().__init__(station.id, ws, response_timeout=station.cfg.call_timeout_s, logger=OCPP_LOG)
         self.station = station
+        self.frame_bytes = 0  # of the message being handled (BytesPerMessage)
+
+    async def route_message(self, raw_msg: str) -> None:
+        self.frame_bytes = len(raw_msg.encode())
+        await super().route_message(raw_msg)
 
     def _count(self) -> None:
         self.station.stats.calls_received += 1
@@ -415,15 +427,26 @@ class _ChargePoint(ChargePoint201):  # type: ignore[misc]  # the library is unty
         return call_result.ClearCache(status="Accepted")
 
     @on("SendLocalList")
-    def on_send_local_list(self, version_number: int, **_: Any) -> Any:
+    def on_send_local_list(
+        self,
+        version_number: int,
+        update_type: str,
+        local_authorization_list: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> Any:
         self._count()
-        self.station.local_list_version = version_number
-        return call_result.SendLocalList(status="Accepted")
+        st = self.station
+        if st.variables[("LocalAuthListCtrlr", "Enabled")] != "true":
+            return call_result.SendLocalList(status="Failed")
+        if self.frame_bytes > int(st.variables[("LocalAuthListCtrlr", "BytesPerMessage")]):
+            return call_result.SendLocalList(status="Failed")
+        items = [(i["id_token"]["id_token"], i.get("id_token_info")) for i in local_authorization_list or []]
+        return call_result.SendLocalList(status=st.local_list.update(version_number, update_type, items))
 
     @on("GetLocalListVersion")
     def on_get_local_list_version(self, **_: Any) -> Any:
         self._count()
-        return call_result.GetLocalListVersion(version_number=self.station.local_list_version)
+        return call_result.GetLocalListVersion(version_number=self.station.local_list.version)
 
     @on("ReserveNow")
     def on_reserve_now(self, id: int, **_: Any) -> Any:
