@@ -20,9 +20,11 @@ from ocpp.v16.enums import Action as Action16
 from ocpp.v201 import call as call201
 from ocpp.v201.enums import Action as Action201
 
+from depotshare.domain.access.local_list import Change, Entry
 from depotshare.domain.charging import commands as cmd
 from depotshare.domain.errors import InvalidInput, StationError, StationOffline, StationTimeout
 from depotshare.ocpp.connection import Closed
+from depotshare.ocpp.quirks import iso
 from depotshare.ocpp.registry import Registry
 from depotshare.ocpp.station import StationBase
 
@@ -70,9 +72,34 @@ def translate_v16(command: cmd.Command) -> Any:
             return call16.TriggerMessage(requested_message=message, connector_id=evse)
         case cmd.ClearCache():
             return call16.ClearCache()
+        case cmd.SendLocalList(version=version, full=full, changes=changes):
+            return call16.SendLocalList(
+                list_version=version,
+                update_type=_update_type(full),
+                local_authorization_list=[_authorization_data_16(c) for c in changes],
+            )
+        case cmd.GetLocalListVersion():
+            return call16.GetLocalListVersion()
         case cmd.Raw():
             return raw_call(call16, _ACTIONS_16, command)
     raise InvalidInput("command", f"OCPP 1.6 has no {type(command).__name__}; use its 1.6 counterpart")
+
+
+def _update_type(full: bool) -> str:
+    return "Full" if full else "Differential"
+
+
+def _authorization_data_16(change: Change) -> dict[str, Any]:
+    """A 1.6 localAuthorizationList item; without idTagInfo it takes the idTag off the list."""
+    item: dict[str, Any] = {"id_tag": change.id_token}
+    if isinstance(change, Entry):
+        info: dict[str, Any] = {"status": "Accepted"}
+        if change.expires_at is not None:
+            info["expiry_date"] = iso(change.expires_at)
+        if change.group:
+            info["parent_id_tag"] = change.group
+        item["id_tag_info"] = info
+    return item
 
 
 # --- OCPP 2.0.1 ---------------------------------------------------------------------------------
@@ -91,6 +118,26 @@ def _token_type(uid: str) -> str:
     """How a station would name the token: hex card uids are ISO14443, DE*ABC*... an eMAID,
     anything else an id issued centrally."""
     return "ISO14443" if _HEX_UID.match(uid) else "eMAID" if "*" in uid else "Central"
+
+
+# Our token types as 2.0.1 IdTokenEnumType; an unknown type is guessed from the uid's shape.
+_ID_TOKEN_TYPES = {"RFID": "ISO14443", "EMAID": "eMAID", "KEY_CODE": "KeyCode", "APP": "Central"}
+
+
+def _authorization_data_201(change: Change) -> dict[str, Any]:
+    """A 2.0.1 AuthorizationData; without idTokenInfo it takes the idToken off the list."""
+    kind = _ID_TOKEN_TYPES.get(change.token_type or "") or _token_type(change.id_token)
+    item: dict[str, Any] = {"id_token": {"id_token": change.id_token, "type": kind}}
+    if isinstance(change, Entry):
+        info: dict[str, Any] = {"status": "Accepted"}
+        if change.expires_at is not None:
+            info["cache_expiry_date_time"] = iso(change.expires_at)
+        if change.charging_priority is not None:
+            info["charging_priority"] = change.charging_priority
+        if change.group:
+            info["group_id_token"] = {"id_token": change.group, "type": "Central"}
+        item["id_token_info"] = info
+    return item
 
 
 def translate_v201(command: cmd.Command) -> Any:
@@ -122,6 +169,15 @@ def translate_v201(command: cmd.Command) -> Any:
             return call201.TriggerMessage(requested_message=message, evse=_evse(evse))
         case cmd.ClearCache():
             return call201.ClearCache()
+        case cmd.SendLocalList(version=version, full=full, changes=changes):
+            return call201.SendLocalList(
+                version_number=version,
+                update_type=_update_type(full),
+                # 2.0.1 wants at least one item when the list is given: an empty Full leaves it out.
+                local_authorization_list=[_authorization_data_201(c) for c in changes] or None,
+            )
+        case cmd.GetLocalListVersion():
+            return call201.GetLocalListVersion()
         case cmd.Raw():
             return raw_call(call201, _ACTIONS_201, command)
         case cmd.GetConfiguration() | cmd.ChangeConfiguration():
@@ -173,6 +229,8 @@ class GatewayCommands:
         except Closed:
             raise StationOffline(f"charging station {station_id!r} disconnected") from None
         data = _as_dict(answer)
+        if isinstance(command, cmd.GetLocalListVersion):  # one name for 1.6 and 2.0.1
+            data["version"] = data.get("listVersion", data.get("versionNumber"))
         status = data.get("status")
         return cmd.CommandResult(action, status if isinstance(status, str) else None, data)
 

@@ -4,11 +4,11 @@ the same engine so that a listed token is one the engine admits there for as lon
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from depotshare.domain.access.engine import decide
-from depotshare.domain.access.facts import SiteFacts, TokenFacts
+from depotshare.domain.access.facts import Decision, SiteFacts, TokenFacts
 from depotshare.domain.access.grants import Grant, PartnershipFacts, Scope
 
 
@@ -18,6 +18,8 @@ class ListEntry:
     expires_at: datetime | None  # 1.6 idTagInfo.expiryDate, 2.0.1 cacheExpiryDateTime
     group: str | None
     grant_key: str | None
+    # The whole decision (grant, partnership, chargingPriority) for the list sync and its log.
+    decision: Decision | None = field(default=None, compare=False)
 
 
 def offline_grants(grants: Sequence[Grant]) -> list[Grant]:
@@ -51,7 +53,7 @@ def list_entry(
     decision = decide(token, station_site(site), at, offline_grants(grants), partnerships)
     if not decision.accepted:
         return None
-    return ListEntry(token, decision.expires_at, decision.group, decision.grant_key)
+    return ListEntry(token, decision.expires_at, decision.group, decision.grant_key, decision)
 
 
 def admitted_at_station(

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from depotshare.domain.access.local_list import Change
+
 
 @dataclass(frozen=True)
 class RemoteStart:
@@ -76,8 +78,25 @@ class ClearCache:
 
 
 @dataclass(frozen=True)
+class SendLocalList:
+    """1.6 SendLocalList (listVersion, idTagInfo) / 2.0.1 SendLocalList (versionNumber,
+    idTokenInfo). Full: `changes` is the whole list (entries only); Differential: entries are
+    added or replaced, removals taken off. Every entry is status Accepted."""
+
+    version: int
+    full: bool
+    changes: tuple[Change, ...] = ()
+
+
+@dataclass(frozen=True)
+class GetLocalListVersion:
+    """The station's list version: CommandResult.payload["version"] (1.6 listVersion, 2.0.1
+    versionNumber; 0 no list, -1 a 1.6 station without local lists)."""
+
+
+@dataclass(frozen=True)
 class Raw:
-    """An action sent as given, for the commands later issues add (SendLocalList, ReserveNow,
+    """An action sent as given, for the commands later issues add (ReserveNow,
     SetChargingProfile, ...) until they get a typed command; validated against the OCPP schema."""
 
     action: str
@@ -97,6 +116,8 @@ Command = (
     | GetBaseReport
     | TriggerMessage
     | ClearCache
+    | SendLocalList
+    | GetLocalListVersion
     | Raw
 )
 
