@@ -13,6 +13,7 @@ from depotshare.store.models.charging import (
     TransactionEventRecord,
 )
 from depotshare.store.models.fleet import CostCentre, Employee, Token, Vehicle
+from depotshare.store.models.local_lists import StationLocalList
 from depotshare.store.models.orgs import ApiKey, Organisation, RoleAssignment, User
 from depotshare.store.models.roaming import RoamingPartner
 
@@ -38,6 +39,7 @@ __all__ = [
     "RoamingPartner",
     "RoleAssignment",
     "StationEvent",
+    "StationLocalList",
     "StatusEvent",
     "Tariff",
     "Token",
