@@ -3,9 +3,11 @@ spells some codes differently, so the codes are chosen here and spelled per vers
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import fastjsonschema
 from jsonschema.exceptions import ValidationError as SchemaError
 from ocpp.exceptions import (
     FormatViolationError,
@@ -19,7 +21,7 @@ from ocpp.exceptions import (
     SecurityError,
     TypeConstraintViolationError,
 )
-from ocpp.messages import get_validator
+from ocpp.messages import CallResult, get_validator, validate_payload
 
 from depotshare.domain.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
 
@@ -93,18 +95,76 @@ _SCHEMA_FAULTS: dict[str, type[OCPPError]] = {
 }
 
 
-def validate_call(action: str, payload: Any, ocpp_version: str) -> None:
-    """Check an incoming CALL against the library's JSON schema for `action` (validators are
-    compiled once and cached by the library); raise the fault the broken rule names."""
+# --- schema validation --------------------------------------------------------------------------
+#
+# Every message is checked against the `ocpp` library's own JSON schema, compiled once per action
+# into Python code by fastjsonschema (~20 µs for a MeterValues instead of ~400 µs in jsonschema).
+# The compiled check only decides valid or not: a payload it refuses is checked again by the
+# library's jsonschema validator, which names the broken rule exactly as before, so the CALLERROR
+# codes do not depend on the compiler. It mirrors the library's Draft4Validator: draft 4 rules
+# for every schema (the 2.0.1 files say draft 6) and formats not checked (the library passes no
+# format checker; timestamps are parsed, leniently, by the handlers).
+
+_DRAFT4 = "http://json-schema.org/draft-04/schema#"
+_NO_FORMAT_CHECK: dict[str, Callable[[Any], bool]] = {"date-time": lambda _: True, "uri": lambda _: True}
+_Check = Callable[[Any], Any]
+_compiled: dict[tuple[int, str, str], _Check | None] = {}
+
+
+def compiled_check(message_type_id: int, action: str, ocpp_version: str) -> _Check | None:
+    """The compiled schema check of a CALL (2) or CALLRESULT (3) of `action`, None when the
+    library has no schema for it. Compiled on first use and kept."""
+    key = (message_type_id, action, ocpp_version)
     try:
-        validator = get_validator(2, action, ocpp_version)
-    except OSError:
-        raise NotSupportedError(description=f"no schema for {action}") from None
-    error = _first_error(validator, payload)
+        return _compiled[key]
+    except KeyError:
+        pass
+    try:
+        schema = dict(get_validator(message_type_id, action, ocpp_version).schema)
+    except (OSError, ValueError):
+        check = None
+    else:
+        schema["$schema"] = _DRAFT4
+        check = fastjsonschema.compile(schema, formats=_NO_FORMAT_CHECK, use_default=False)
+    _compiled[key] = check
+    return check
+
+
+def _valid(check: _Check, payload: Any) -> bool:
+    try:
+        check(payload)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
+def validate_call(action: str, payload: Any, ocpp_version: str) -> None:
+    """Check an incoming CALL against the library's JSON schema for `action`; raise the fault the
+    broken rule names."""
+    check = compiled_check(2, action, ocpp_version)
+    if check is None:
+        raise NotSupportedError(description=f"no schema for {action}")
+    if _valid(check, payload):
+        return
+    error = _first_error(get_validator(2, action, ocpp_version), payload)
     if error is not None:
         fault = _SCHEMA_FAULTS.get(str(error.validator), FormatViolationError)
         where = "/".join(str(p) for p in error.absolute_path) or "payload"
         raise fault(description=f"{where}: {error.message}"[:500])
+
+
+# 1.6 results whose schema has decimal rules the library checks on Decimal values: left to it.
+_LIBRARY_ONLY_RESULTS = frozenset({("GetCompositeSchedule", "1.6")})
+
+
+async def validate_result(result: CallResult, ocpp_version: str) -> None:
+    """Check a CALLRESULT we built against the library's schema; a refusal raises the library's
+    own OCPPError, as `ocpp.messages.validate_payload` would."""
+    if (result.action, ocpp_version) not in _LIBRARY_ONLY_RESULTS:
+        check = compiled_check(3, result.action, ocpp_version)
+        if check is not None and _valid(check, result.payload):
+            return
+    await validate_payload(result, ocpp_version)
 
 
 def _first_error(validator: Any, payload: Any) -> SchemaError | None:
