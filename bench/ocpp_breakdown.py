@@ -56,6 +56,7 @@ async def breakdown(
 
     from depotshare.config import Settings
     from depotshare.ocpp import errors
+    from depotshare.ocpp import station as gateway_station
     from depotshare.ocpp.server import configure_library
     from depotshare.ocpp.v16 import V16Station, samples_of
     from depotshare.services import sessions
@@ -110,22 +111,26 @@ async def breakdown(
         async def parse() -> None:
             orjson.loads(raw)
 
+        # The stages as the gateway runs them; an older --server-src falls back to the library's.
+        to_snake = getattr(gateway_station, "to_snake", camel_to_snake_case)
+        to_camel = getattr(gateway_station, "to_camel", snake_to_camel_case)
+        validate_result = getattr(errors, "validate_result", validate_payload)
+        compiled = hasattr(errors, "compiled_check")
+
         async def validate() -> None:
             errors.validate_call("MeterValues", sample, "1.6")
 
         async def rename() -> None:
-            camel_to_snake_case(sample)
+            to_snake(sample)
 
         async def answer() -> None:
-            result = CallResult(
-                "x", snake_to_camel_case(remove_nones(serialize_as_dict(call_result.MeterValues())))
-            )
+            result = CallResult("x", to_camel(remove_nones(serialize_as_dict(call_result.MeterValues()))))
             result.action = "MeterValues"
-            await validate_payload(result, "1.6")
+            await validate_result(result, "1.6")
             result.to_json()
 
         async def service() -> None:
-            q = camel_to_snake_case(meter())
+            q = to_snake(meter())
             samples = samples_of(q["meter_value"], "meterValue")
             await st.service(
                 sessions.meter_values, link.pk, samples, transaction_id=str(tx), evse_id=1, connector_id=1
@@ -133,7 +138,7 @@ async def breakdown(
 
         async def empty_uow() -> None:
             async with runtime.uow() as uow:
-                await uow.session.connection()  # checkout (with the pool's pre-ping), BEGIN
+                await uow.session.connection()  # checkout (and the pool's ping, if any), BEGIN
                 await uow.commit()
 
         async def select_one() -> None:
@@ -144,8 +149,11 @@ async def breakdown(
         cases: list[tuple[str, Op]] = [
             (f"MeterValues ({len(raw):,} bytes), the whole handler", whole_meter),
             ("  parse (orjson)", parse),
-            ("  schema validation (jsonschema, ocpp library)", validate),
-            ("  camelCase -> snake_case keys (ocpp library)", rename),
+            (
+                "  schema validation " + ("(compiled, fastjsonschema)" if compiled else "(jsonschema)"),
+                validate,
+            ),
+            ("  camelCase -> snake_case keys", rename),
             ("  service: find session, last register, insert, commit", service),
             ("  reply: build, validate, serialise", answer),
             ("Heartbeat, the whole handler", whole_heartbeat),
@@ -174,3 +182,36 @@ def run_breakdown(url: str, secret: str, station: str, id_tag: str, n: int) -> l
         return loop.run_until_complete(breakdown(url, secret, station, id_tag, n))
     finally:
         loop.close()
+
+
+def main() -> None:
+    """Only this phase, against a bench database a run of ocpp_load.py has filled:
+    `.venv/bin/python bench/ocpp_breakdown.py [--server-src DIR] [--n 300]`."""
+    import argparse
+    import sys
+    from pathlib import Path
+
+    import ocpp_load
+
+    p = argparse.ArgumentParser(description=main.__doc__)
+    p.add_argument("--url", default=ocpp_load.DEFAULT_URL)
+    p.add_argument("--server-src", type=Path, default=Path(__file__).resolve().parent.parent)
+    p.add_argument("--stations", type=int, default=500, help="stations the database was filled with")
+    p.add_argument("--n", type=int, default=300)
+    args = p.parse_args()
+    ocpp_load.check_bench_database(args.url)
+    sys.path.insert(0, str(args.server_src.resolve()))
+    rows = run_breakdown(
+        args.url,
+        ocpp_load.SECRET,
+        ocpp_load.station_id(args.stations),
+        ocpp_load.token_uid(args.stations),
+        args.n,
+    )
+    print(f"{'':<58} {'CPU us':>8} {'wall us':>8}")
+    for label, cpu_us, wall_us in rows:
+        print(f"{label:<58} {cpu_us:8.0f} {wall_us:8.0f}")
+
+
+if __name__ == "__main__":
+    main()
