@@ -29,6 +29,7 @@ from depotshare.domain.orgs import tree
 from depotshare.services import exporter, security
 from depotshare.services.importer_partners import PartnerWriter
 from depotshare.services.importer_roaming import RoamingWriter
+from depotshare.services.local_lists import mark_all_dirty
 from depotshare.services.orgs import add_organisation, move_organisation
 from depotshare.services.runtime import Runtime
 from depotshare.services.unit_of_work import UnitOfWork
@@ -82,6 +83,8 @@ async def import_document(
     plan = resolve(doc, _known(catalogue))
     writer = _Writer(uow, actor, catalogue, plan, ImportSummary(source))
     await writer.run()
+    if writer.summary.changed:  # grants, tokens, partnerships or stations: every list is due
+        await mark_all_dirty(uow)
     await uow.commit()
     return writer.summary
 

@@ -19,6 +19,7 @@ from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access import require
 from depotshare.services.cost_centres import resolve_cost_centre
 from depotshare.services.employees import resolve_employee
+from depotshare.services.local_lists import mark_token_orgs_dirty
 from depotshare.services.orgs import access_org
 from depotshare.services.ownership import keep_reference, org_by_id, target_org
 from depotshare.services.pagination import Page, decode_cursor, page_of
@@ -254,6 +255,7 @@ async def create_token(
         action="create",
         after=_snapshot(view),
     )
+    await mark_token_orgs_dirty(uow, [owner.path])
     await uow.commit()
     return view
 
@@ -263,13 +265,14 @@ async def update_token(uow: UnitOfWork, actor: Actor, uid: str, patch: TokenPatc
     before = _snapshot(await _view(uow, token))
     _apply_fields(token, patch)
     owner = await org_by_id(uow, token.org_id)
+    was_at = owner.path
     new_org = patch.org if "org" in patch.given else None
     moved = new_org is not None and new_org != owner.key
     if new_org is not None and moved:
         owner = await target_org(uow, actor, new_org, TOKENS)
         token.org_id = owner.id
     await _reassign(uow, actor, token, owner, patch, moved)
-    return await _finish_update(uow, actor, token, owner, before)
+    return await _finish_update(uow, actor, token, owner, before, was_at)
 
 
 def _apply_fields(token: Token, patch: TokenPatch) -> None:
@@ -315,11 +318,12 @@ async def _reassign(
 
 
 async def _finish_update(
-    uow: UnitOfWork, actor: Actor, token: Token, owner: Organisation, before: dict[str, object]
+    uow: UnitOfWork, actor: Actor, token: Token, owner: Organisation, before: dict[str, object], was_at: str
 ) -> TokenView:
     view = await _view(uow, token)
     after = _snapshot(view)
     if after != before:
+        await mark_token_orgs_dirty(uow, {was_at, owner.path})
         audit.record(
             uow.session,
             actor,
@@ -351,5 +355,6 @@ async def delete_token(uow: UnitOfWork, actor: Actor, uid: str) -> None:
         action="delete",
         before=before,
     )
+    await mark_token_orgs_dirty(uow, [(await org_by_id(uow, token.org_id)).path])
     await uow.session.delete(token)
     await uow.commit()
