@@ -11,7 +11,7 @@ from datetime import datetime
 from depotshare.domain.access.decision import Decision, SiteFacts, TokenFacts, decide
 from depotshare.domain.access_log import DecisionSource, LogEntry, chained
 from depotshare.domain.errors import NotFound
-from depotshare.services.tokens import uid_candidates
+from depotshare.domain.fleet.tokens import uid_candidates
 from depotshare.services.unit_of_work import UnitOfWork
 from depotshare.store.repositories import access as access_repo
 from depotshare.store.repositories import charging as repo
@@ -109,6 +109,13 @@ async def check(
     )
     await access_repo.append(db, chained(entry, prev_hash))
     return Authorization(decision, token, site)
+
+
+async def record(uow: UnitOfWork, entry: LogEntry) -> None:
+    """Append a decision taken outside `check` (a token put on or taken off a station's local
+    list) to its location's log, chained like every other."""
+    prev_hash = await access_repo.lock_head(uow.session, entry.location_id)
+    await access_repo.append(uow.session, chained(entry, prev_hash))
 
 
 async def find_token(uow: UnitOfWork, id_token: str) -> TokenRow | None:

@@ -12,10 +12,10 @@ from decimal import Decimal
 from depotshare.domain.actor import Actor
 from depotshare.domain.charging.sessions import SessionState
 from depotshare.domain.errors import InvalidInput
+from depotshare.domain.fleet.tokens import uid_candidates
 from depotshare.services.access import found
 from depotshare.services.orgs import access_org
 from depotshare.services.pagination import Page, decode_cursor
-from depotshare.services.tokens import uid_candidates
 from depotshare.services.unit_of_work import UnitOfWork
 from depotshare.store.models import ChargingSession, MeterValue
 from depotshare.store.repositories import session_queries as repo

@@ -28,8 +28,11 @@ from depotshare.domain.access.local_list import (
     next_change,
     plan,
 )
+from depotshare.domain.access_log import DecisionSource, LogEntry
 from depotshare.domain.charging import commands as cmd
 from depotshare.domain.errors import InvalidInput, StationError, StationOffline, StationTimeout
+from depotshare.domain.orgs import tree
+from depotshare.services import authorization
 from depotshare.services.ports import StationCommands
 from depotshare.services.runtime import Runtime
 from depotshare.services.unit_of_work import UnitOfWork
@@ -154,12 +157,50 @@ async def sync_station(
         LOGGER.error("%s: local list not sent: %s", facts.ocpp_id, e.detail)
         outcome = SyncOutcome("error", e.detail)
     async with new_uow() as uow:
-        await repo.save(
-            uow.session, station_pk, facts.changes, _outcome_values(facts, progress, outcome, now())
-        )
+        at = now()
+        await repo.save(uow.session, station_pk, facts.changes, _outcome_values(facts, progress, outcome, at))
+        for entry in _listing_log(facts, progress, station_pk, at):
+            await authorization.record(uow, entry)
         await uow.commit()
     LOGGER.info("%s: local list %s (%s)", facts.ocpp_id, outcome.result, outcome.detail or "")
     return outcome
+
+
+def _listing_log(facts: _Facts, progress: _Progress, station_pk: int, at: datetime) -> list[LogEntry]:
+    """What the station accepted, as decision log entries with source LocalList: a listed token
+    (Accepted, with the grant and until when) may charge there offline; one taken off may not."""
+    sources = progress.desired.sources if progress.desired else {}
+    partners = {p.id: tree.ids_on_path(p.partner_org_path)[-1] for p in facts.partnerships}
+    out = []
+    for change in (c for message in progress.sent for c in message.changes):
+        listed = sources.get(change.id_token) if isinstance(change, Entry) else None
+        decision = listed.decision if listed else None
+        token = listed.token if listed else None
+        if isinstance(change, Entry):
+            until = f" until {change.expires_at.isoformat()}" if change.expires_at else ""
+            why = f"; {decision.reason}" if decision else ""
+            status, reason = "Accepted", f"on the local list of {facts.ocpp_id}{until}{why}"
+        else:
+            status, reason = "Unlisted", f"taken off the local list of {facts.ocpp_id}"
+        out.append(
+            LogEntry(
+                location_id=facts.site.location_id or 0,
+                at=at,
+                station_id=station_pk,
+                evse_id=None,
+                id_token=change.id_token,
+                token_id=token.id if token else None,
+                token_org_id=tree.ids_on_path(token.org_path)[-1] if token else None,
+                partner_org_id=partners.get(decision.partnership_id)
+                if decision and decision.partnership_id
+                else None,
+                grant_id=decision.grant_id if decision else None,
+                decision=status,
+                reason=reason[:200],
+                source=DecisionSource.LOCAL_LIST.value,
+            )
+        )
+    return out
 
 
 async def _read_facts(uow: UnitOfWork, station_pk: int) -> _Facts | None:

@@ -14,6 +14,7 @@ from depotshare.domain.fleet.tokens import (
     check_group_id,
     check_validity,
     normalise_uid,
+    uid_candidates,
 )
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access import require
@@ -34,7 +35,6 @@ from depotshare.store.repositories.orgs import keys_by_id
 from depotshare.store.repositories.vehicles import keys_by_id as vehicle_keys
 
 TOKENS = Resource.TOKENS
-_MAX_STORED_UID = 64
 
 
 @dataclass(frozen=True)
@@ -113,21 +113,6 @@ def _snapshot(view: TokenView) -> dict[str, object]:
         "vehicle": view.vehicle,
         "cost_centre": view.cost_centre,
     }
-
-
-def uid_candidates(uid: str) -> list[tuple[str, TokenType | None]]:
-    """How a uid typed by a person may be stored, most specific first: as an RFID uid, as given,
-    as an eMAID."""
-    raw = uid.strip()
-    out: list[tuple[str, TokenType | None]] = []
-    for kind in (TokenType.RFID, None, TokenType.EMAID):
-        try:
-            value = raw if kind is None else normalise_uid(raw, kind)
-        except InvalidInput:
-            continue
-        if value and len(value) <= _MAX_STORED_UID and (value, kind) not in out:
-            out.append((value, kind))
-    return out
 
 
 async def access_token(uow: UnitOfWork, actor: Actor, uid: str, action: Action = Action.READ) -> Token:

@@ -74,3 +74,22 @@ def check_group_id(group_id: str | None, path: str = "group") -> str | None:
 def check_validity(valid_from: date | None, valid_until: date | None, path: str = "valid_until") -> None:
     if valid_from is not None and valid_until is not None and valid_until < valid_from:
         raise InvalidInput(path, "valid_until is before valid_from")
+
+
+# The token column's size: what a station sent is compared only in spellings that could be stored.
+MAX_STORED_UID = 64
+
+
+def uid_candidates(uid: str) -> list[tuple[str, TokenType | None]]:
+    """How a uid typed by a person or sent by a reader may be stored, most specific first: as an
+    RFID uid, as given, as an eMAID."""
+    raw = uid.strip()
+    out: list[tuple[str, TokenType | None]] = []
+    for kind in (TokenType.RFID, None, TokenType.EMAID):
+        try:
+            value = raw if kind is None else normalise_uid(raw, kind)
+        except InvalidInput:
+            continue
+        if value and len(value) <= MAX_STORED_UID and (value, kind) not in out:
+            out.append((value, kind))
+    return out
