@@ -14,8 +14,8 @@ from depotshare.domain.importing.partners import (
     PartnershipIn,
     TariffIn,
     content,
+    grant_values,
     scope_of,
-    windows_of,
 )
 from depotshare.services import exporter
 from depotshare.services.unit_of_work import UnitOfWork
@@ -144,18 +144,7 @@ class PartnerWriter:
         }
 
     def grant_columns(self, entry: GrantIn) -> dict[str, Any]:
-        return {
-            "key": entry.key,
-            "group_id": entry.group,
-            "valid_from": entry.valid_from,
-            "valid_until": entry.valid_until,
-            "windows": [{"days": list(d), "start": a, "end": b} for d, a, b in windows_of(entry)],
-            "max_concurrent": entry.max_concurrent,
-            "max_power_kw": entry.max_power_kw,
-            "connector_standards": entry.connector_standards,
-            "priority": entry.priority,
-            "status": entry.status.value,
-        }
+        return grant_values(entry)  # shared with the API (services/partnerships.py)
 
     def scope_rows(self, grant_id: int, entry: GrantIn) -> list[GrantScope]:
         kind, places = scope_of(entry)

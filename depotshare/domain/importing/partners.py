@@ -6,10 +6,11 @@ the same file, however it spells a window, changes nothing."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
@@ -26,6 +27,8 @@ OPERATOR = "operator"  # the revenue-share party that is the platform operator
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WHOLE_DAY = ("00:00", "24:00")
 DEFAULT_PRIORITY = 2  # 1 = highest, kept for the host's internal fleet by convention
+MAX_PRIORITY = 999  # beyond 19 every class maps to the same OCPP chargingPriority (-9)
+MAX_CONCURRENT = 100_000
 
 
 def _decimal_text(value: object) -> object:
@@ -218,6 +221,32 @@ def content(grant: GrantIn) -> GrantContent:
     )
 
 
+def grant_values(grant: GrantIn) -> dict[str, object]:
+    """What is stored of a grant besides its places and its subject (store: grants columns)."""
+    return {
+        "key": grant.key,
+        "group_id": grant.group,
+        "valid_from": grant.valid_from,
+        "valid_until": grant.valid_until,
+        "windows": [{"days": list(d), "start": a, "end": b} for d, a, b in windows_of(grant)],
+        "max_concurrent": grant.max_concurrent,
+        "max_power_kw": grant.max_power_kw,
+        "connector_standards": grant.connector_standards,
+        "priority": grant.priority,
+        "status": grant.status.value,
+    }
+
+
+def stored_window(stored: Mapping[str, Any]) -> WindowIn:
+    """A stored window ({"days": [...], "start": "HH:MM", "end": "HH:MM"}) as the file writes it."""
+    days = list(stored["days"])
+    hours = (stored["start"], stored["end"])
+    return WindowIn(
+        days=None if tuple(days) == DAYS else days,
+        hours=None if hours == WHOLE_DAY else "-".join(hours),
+    )
+
+
 # --- rules of one entry --------------------------------------------------------------------------
 
 
@@ -298,8 +327,12 @@ def check_grant(g: GrantIn, here: str, problems: Problems) -> GrantIn:
     )
     if g.priority < 1:
         problems.add(f"{here}.priority", "priority is 1 (highest) or more")
+    elif g.priority > MAX_PRIORITY:
+        problems.add(f"{here}.priority", f"priority is at most {MAX_PRIORITY}")
     if g.max_concurrent is not None and g.max_concurrent < 1:
         problems.add(f"{here}.max_concurrent", "max_concurrent is at least 1")
+    elif g.max_concurrent is not None and g.max_concurrent > MAX_CONCURRENT:
+        problems.add(f"{here}.max_concurrent", f"max_concurrent is at most {MAX_CONCURRENT}")
     if g.max_power_kw is not None:
         power: Decimal | None = g.max_power_kw
         update["max_power_kw"] = problems.check(
@@ -313,6 +346,48 @@ def check_grant(g: GrantIn, here: str, problems: Problems) -> GrantIn:
         elif standard in (g.connector_standards or [])[:i]:
             problems.add(f"{here}.connector_standards[{i}]", "given twice")
     return g.model_copy(update={k: v for k, v in update.items() if k in g.model_fields_set})
+
+
+# --- rules against the organisation tree (the import checks them on its plan, the API on the store) ---
+
+Within = Callable[[str, str], bool]  # (org key, ancestor key) -> org is the ancestor or below it
+
+
+def check_partner_outside_host(
+    host: str, partner: str, within: Within, path: str, problems: Problems
+) -> None:
+    """A partner is another company: an organisation in the host's own tree is its internal fleet."""
+    if host != partner and within(partner, host):
+        problems.add(
+            path,
+            f"{partner!r} is part of {host!r}'s own tree: its fleet is the host's internal fleet, not a partner",
+        )
+
+
+def check_tariff_owner(
+    key: str,
+    owner: str | None,
+    host: str,
+    within: Within,
+    path: str,
+    problems: Problems,
+    name_owner: bool = True,
+) -> None:
+    """A partnership's tariff is the platform's, or the host's own or one of its ancestors'.
+    `name_owner=False` keeps the owner out of the message (the API: callers see only their tree)."""
+    if owner is not None and not within(host, owner):
+        whose = f"belongs to {owner!r}, which is not" if name_owner else "is not the platform's, nor one of"
+        problems.add(path, f"tariff {key!r} {whose} {host!r} or above it")
+
+
+def check_place_owner(
+    name: str, owner: str, host: str, within: Within, path: str, problems: Problems, name_owner: bool = True
+) -> None:
+    """A grant opens only places of its host's subtree. `name_owner=False` keeps the owner out of
+    the message (the API: callers see only their own tree)."""
+    if not within(owner, host):
+        whose = f"belongs to {owner!r}, outside" if name_owner else "is not a place of"
+        problems.add(path, f"{name!r} {whose} the host {host!r} and its subtree")
 
 
 def _check_window(w: WindowIn, here: str, problems: Problems) -> None:

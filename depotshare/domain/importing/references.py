@@ -10,7 +10,15 @@ from dataclasses import dataclass, field
 from depotshare.domain.importing import roaming as roaming_import
 from depotshare.domain.importing.errors import Problems
 from depotshare.domain.importing.model import ImportFile, OrganisationIn, walk_organisations
-from depotshare.domain.importing.partners import OPERATOR, GrantIn, PartnershipIn, scope_of
+from depotshare.domain.importing.partners import (
+    OPERATOR,
+    GrantIn,
+    PartnershipIn,
+    check_partner_outside_host,
+    check_place_owner,
+    check_tariff_owner,
+    scope_of,
+)
 
 
 @dataclass(frozen=True)
@@ -269,11 +277,9 @@ class _Partners:
     def partnership(self, p: PartnershipIn, here: str) -> None:
         host_ok = self.refs.org(p.host, f"{here}.host")
         partner_ok = self.refs.org(p.partner, f"{here}.partner")
-        if host_ok and partner_ok and p.host != p.partner and self.plan.is_within(p.partner, p.host):
-            self.problems.add(
-                f"{here}.partner",
-                f"{p.partner!r} is part of {p.host!r}'s own tree: its fleet is the host's internal fleet, "
-                "not a partner",
+        if host_ok and partner_ok:
+            check_partner_outside_host(
+                p.host, p.partner, self.plan.is_within, f"{here}.partner", self.problems
             )
         holder = self.refs.known.partnership_keys.get(p.key) if p.key is not None else None
         if holder is not None and holder != (p.host, p.partner):
@@ -292,8 +298,8 @@ class _Partners:
             self.problems.add(path, f"tariff {key!r} is neither in the file nor in the database")
             return
         owner = self.tariffs[key]
-        if owner is not None and host is not None and not self.plan.is_within(host, owner):
-            self.problems.add(path, f"tariff {key!r} belongs to {owner!r}, which is not {host!r} or above it")
+        if host is not None:
+            check_tariff_owner(key, owner, host, self.plan.is_within, path, self.problems)
 
     def places(self, grant: GrantIn, host: str, here: str) -> None:
         kind, places = scope_of(grant)
@@ -305,9 +311,7 @@ class _Partners:
                 self.problems.add(at, f"{what} {name!r} is neither in the file nor in the database")
                 continue
             owner = self.locations[location]
-            if owner in self.plan.parents and not self.plan.is_within(owner, host):
-                self.problems.add(
-                    at, f"{name!r} belongs to {owner!r}, outside the host {host!r} and its subtree"
-                )
+            if owner in self.plan.parents:
+                check_place_owner(name, owner, host, self.plan.is_within, at, self.problems)
             if evse is not None and (name, evse) not in self.evses:
                 self.problems.add(f"{here}.{kind}[{i}].evse", f"station {name!r} has no EVSE {evse}")
