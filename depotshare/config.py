@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     ocpp_command_timeout_s: float = Field(default=30, gt=0)
     # Frames above this close the connection with 1009; a 1.6 MeterValues is ~1.5 KiB.
     ocpp_max_frame_bytes: int = Field(default=256 * 1024, ge=4096)
+    # Admission control for reconnect storms (docs/operations.md): at most this many stations
+    # between their handshake and their first answered call; a handshake waits at most
+    # ocpp_boot_wait_s for a place, else it is refused with HTTP 503 and the station retries.
+    ocpp_boot_slots: int = Field(default=100, ge=1)
+    ocpp_boot_wait_s: float = Field(default=10, ge=0)
     # Websocket keepalive: a dead connection is noticed within interval + timeout seconds.
     ws_ping_interval_s: float = Field(default=20, gt=0)
     ws_ping_timeout_s: float = Field(default=20, gt=0)

@@ -17,6 +17,7 @@ from starlette.websockets import WebSocket
 
 from depotshare.config import Settings
 from depotshare.domain.errors import DomainError, Unauthenticated
+from depotshare.ocpp.admission import BootGate
 from depotshare.ocpp.commands import GatewayCommands
 from depotshare.ocpp.connection import REPLACED, Closed, WebSocketConnection
 from depotshare.ocpp.protocols import STATIONS, negotiate
@@ -26,7 +27,30 @@ from depotshare.services import stations_live as live
 from depotshare.services.runtime import Runtime
 
 PATH = "/ocpp/{station_id}"
+RETRY_AFTER_S = 5  # what a station refused with 503 during a reconnect storm is told
 LOGGER = logging.getLogger("depotshare.ocpp")
+
+
+class _RefusalNoise(logging.Filter):
+    """uvicorn's websockets-sansio protocol logs "ASGI callable returned without completing
+    handshake." at ERROR after every HTTP denial response (it counts only accept and close as
+    completing the handshake). One such line is dropped per handshake the gateway refused on
+    purpose (401, 503), so a reconnect storm answered with 503s does not flood the log."""
+
+    MESSAGE = "ASGI callable returned without completing handshake."
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.pending and record.getMessage() == self.MESSAGE:
+            self.pending -= 1
+            return False
+        return True
+
+
+_REFUSALS = _RefusalNoise()
 
 
 def configure_library() -> None:
@@ -34,6 +58,9 @@ def configure_library() -> None:
     logging.getLogger("ocpp").setLevel(logging.WARNING)
     # Validate inline: a thread-pool hop per message was slower here (docs: PERFORMANCE.md).
     ocpp.messages.ASYNC_VALIDATION = False
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    if _REFUSALS not in uvicorn_log.filters:
+        uvicorn_log.addFilter(_REFUSALS)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -68,30 +95,48 @@ class Gateway:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.registry: Registry[StationBase] = Registry()
+        settings = runtime.settings
+        self.boot_gate = BootGate(settings.ocpp_boot_slots, settings.ocpp_boot_wait_s)
 
     async def endpoint(self, websocket: WebSocket, station_id: str) -> None:
         subprotocol = negotiate(list(websocket.scope.get("subprotocols") or []))
         if subprotocol is None:
             await websocket.close()  # before accept: the station sees HTTP 403
             return
+        release = await self.boot_gate.enter()
+        if release is None:  # a reconnect storm: come back later (docs/operations.md)
+            await _deny(websocket, 503)
+            return
         try:
             link = await self._admit(websocket, station_id, subprotocol)
         except Unauthenticated:
+            release()
             await _deny(websocket, 401)
             return
         except DomainError:
+            release()
             await websocket.close()  # unknown station: 403
             return
+        except live.AdmissionBusy:
+            release()
+            LOGGER.warning("%s: no database connection for the admission: answered 503", station_id)
+            await _deny(websocket, 503)
+            return
+        except BaseException:
+            release()
+            raise
         try:
             await websocket.accept(subprotocol=subprotocol)
         except BaseException:
             # Typically the station gave up during the handshake: uvicorn raises its
             # ClientDisconnected (an OSError), which it takes as a normal close when it comes
             # back out of the app, with no traceback. Either way the station is not connected.
+            release()
             await self._disconnected(link)
             raise
         connection = WebSocketConnection(websocket, self.runtime.settings.ocpp_max_frame_bytes)
         station = STATIONS[subprotocol](link, connection, self.runtime)
+        station.after_first_answer = release
         replaced = self.registry.put(station_id, station)
         try:
             if replaced is not None:
@@ -103,6 +148,7 @@ class Gateway:
             LOGGER.exception("%s: connection failed", station_id)
             await connection.close(1011, "internal error")
         finally:
+            release()
             station.closed.set()
             # A connection replaced by a newer one leaves the station's live state to that one.
             if self.registry.discard(station_id, station):
@@ -126,8 +172,12 @@ class Gateway:
 async def _deny(websocket: WebSocket, status: int) -> None:
     """Refuse the handshake with an HTTP status where the server can send one (uvicorn can), else 403."""
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        headers = {"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'} if status == 401 else None
+        headers = {
+            401: {"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'},
+            503: {"Retry-After": str(RETRY_AFTER_S)},
+        }.get(status)
         await websocket.send_denial_response(Response(status_code=status, headers=headers))
+        _REFUSALS.pending += 1
     else:
         await websocket.close()
 

@@ -139,6 +139,8 @@ class StationBase(ChargePoint):  # type: ignore[misc]
         self.connection = connection
         self.payload: dict[str, Any] = {}  # the CALL being handled, camelCase, as the station sent it
         self.closed = asyncio.Event()  # set when the connection has ended (commands stop waiting)
+        # Called once the first CALL has been answered: the admission gate's place (admission.py).
+        self.after_first_answer: Callable[[], None] | None = None
 
     @staticmethod
     def now() -> datetime:
@@ -202,6 +204,9 @@ class StationBase(ChargePoint):  # type: ignore[misc]
                 LOGGER.error("%s: invalid %s reply %s: %s", self.id, msg.action, result.payload, e)
                 raise InternalError() from e
         await self._send(result.to_json())
+        if self.after_first_answer is not None:
+            self.after_first_answer()
+            self.after_first_answer = None
 
     async def _send_error(self, unique_id: str, error: OCPPError) -> None:
         code, description, details = errors.call_error_fields(error, self.codes)

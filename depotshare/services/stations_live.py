@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 from depotshare.domain.actor import Actor
 from depotshare.domain.errors import InvalidInput, NotFound, Unauthenticated
 from depotshare.domain.keys import STATION_ID_PATTERN
@@ -93,13 +95,27 @@ def _prefixes(ocpp_id: str) -> list[str]:
     return [ocpp_id[:n] for n in range(1, len(ocpp_id) + 1)]
 
 
+class AdmissionBusy(Exception):
+    """No database connection could be had for the admission in time: refuse, the station retries."""
+
+
 async def admit(
     uow: UnitOfWork, ocpp_id: str, credentials: tuple[str, str] | None, protocol: str, now: datetime
 ) -> StationLink:
     """Decide a websocket handshake. NotFound: unknown station and no location admits it;
     Unauthenticated: the station has a password and it was not presented correctly (the user
     must be the station id). A station unknown but matching a location's admit_station_prefix is
-    created there as `pending` (audited) for an operator to accept. Marks the station connected."""
+    created there as `pending` (audited) for an operator to accept. Marks the station connected.
+    AdmissionBusy: no database connection within the pool's timeout (a reconnect storm)."""
+    try:
+        return await _admit(uow, ocpp_id, credentials, protocol, now)
+    except PoolTimeout as e:
+        raise AdmissionBusy(str(e)) from e
+
+
+async def _admit(
+    uow: UnitOfWork, ocpp_id: str, credentials: tuple[str, str] | None, protocol: str, now: datetime
+) -> StationLink:
     if not _STATION_ID.match(ocpp_id):  # no station can be named so: unknown
         raise NotFound("unknown charging station")
     station = await repo.station_by_ocpp_id(uow.session, ocpp_id)
