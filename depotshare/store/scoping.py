@@ -11,13 +11,16 @@ from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select, tru
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.domain.orgs.scope import Scope
 from depotshare.store.models import (
+    AccessDecision,
     AuditEntry,
     ChargingSession,
     ChargingStation,
     CostCentre,
     Employee,
+    Grant,
     Location,
     Organisation,
+    Partnership,
     RoleAssignment,
     Token,
     Vehicle,
@@ -75,6 +78,14 @@ def _owning_org(resource: Resource) -> Any:
             return ChargingSession.token_org_id  # frozen at the start of the session
         case Resource.SITE_SESSIONS:
             return ChargingSession.owner_org_id
+        case Resource.PARTNERSHIPS:
+            return Partnership.host_org_id
+        case Resource.GRANTS:
+            return Grant.host_org_id  # a partnership grant's host is its partnership's
+        case Resource.PARTNER_ACCESS:
+            return Partnership.partner_org_id  # grants: pass their partnership's partner
+        case Resource.ACCESS_DECISIONS:
+            return AccessDecision.token_org_id  # frozen when the decision was made
     raise ValueError(f"{resource} has no owning organisation column; pass org_column")
 
 
@@ -85,7 +96,19 @@ def _owned_by(resource: Resource, scope: Scope) -> ColumnElement[bool]:
         return Token.employee_id.in_(own_employees)
     if resource is Resource.SESSIONS:
         return ChargingSession.employee_id.in_(own_employees)
+    if resource is Resource.ACCESS_DECISIONS:
+        return AccessDecision.token_id.in_(select(Token.id).where(Token.employee_id.in_(own_employees)))
     return false()
+
+
+def _in_subtrees(resource: Resource, column: Any, prefixes: tuple[str, ...]) -> ColumnElement[bool]:
+    if resource is Resource.SITE_ACCESS_DECISIONS and column is None:
+        # The decision log keeps a location id only; the location's organisation is looked up once
+        # per location, not once per entry, so the (location_id, at) index still serves the query.
+        locations = select(Location.id).where(_org_in(Location.org_id, prefixes))
+        clause: ColumnElement[bool] = AccessDecision.location_id.in_(locations)
+        return clause
+    return _org_in(column if column is not None else _owning_org(resource), prefixes)
 
 
 def restrict(
@@ -115,9 +138,8 @@ def allowed(scope: Scope, resource: Resource, action: Action, org_column: Any = 
     if resource is Resource.ORGANISATIONS and org_column is None:
         clauses.append(under(Organisation.path, grant.subtree))
     else:
-        column = org_column if org_column is not None else _owning_org(resource)
         if grant.subtree:
-            clauses.append(_org_in(column, grant.subtree))
+            clauses.append(_in_subtrees(resource, org_column, grant.subtree))
         if grant.own:
-            clauses.append(_org_in(column, grant.own) & _owned_by(resource, scope))
+            clauses.append(_in_subtrees(resource, org_column, grant.own) & _owned_by(resource, scope))
     return or_(*clauses) if clauses else false()

@@ -32,6 +32,17 @@ class Resource(enum.StrEnum):
     SESSIONS = "sessions"  # charging sessions of the organisation's tokens (the fleet side)
     SITE_SESSIONS = "site_sessions"  # charging sessions at the organisation's locations (the facility side)
     AUDIT = "audit"
+    # Partner access, host side: the partnerships the organisation hosts with their terms (tariff,
+    # revenue share, status), and the access grants that open its locations to partners.
+    PARTNERSHIPS = "partnerships"
+    GRANTS = "grants"
+    # Partner side: the partnerships and grants that name the organisation as the partner. Read only:
+    # only the host changes them.
+    PARTNER_ACCESS = "partner_access"
+    # The access decision log: decisions about the organisation's tokens (the fleet side; a driver
+    # its own cards'), and all decisions at its locations (the facility side).
+    ACCESS_DECISIONS = "access_decisions"
+    SITE_ACCESS_DECISIONS = "site_access_decisions"
 
 
 class Action(enum.StrEnum):
@@ -49,12 +60,13 @@ class Reach(enum.IntEnum):
 Permission = tuple[Resource, Action]
 
 R, W = Action.READ, Action.WRITE
-# The audit log is written by the system only; nobody holds audit:write.
+# Written by the system only (the audit log, the decision log) or only by the other side of a
+# partnership (partner_access): nobody holds write on them.
+READ_ONLY = frozenset(
+    {Resource.AUDIT, Resource.PARTNER_ACCESS, Resource.ACCESS_DECISIONS, Resource.SITE_ACCESS_DECISIONS}
+)
 _ALL = {
-    (res, act): Reach.SUBTREE
-    for res in Resource
-    for act in Action
-    if (res, act) != (Resource.AUDIT, Action.WRITE)
+    (res, act): Reach.SUBTREE for res in Resource for act in Action if not (res in READ_ONLY and act is W)
 }
 
 ROLE_PERMISSIONS: Mapping[Role, Mapping[Permission, Reach]] = {
@@ -73,6 +85,9 @@ ROLE_PERMISSIONS: Mapping[Role, Mapping[Permission, Reach]] = {
         (Resource.COST_CENTRES, R): Reach.SUBTREE,
         (Resource.COST_CENTRES, W): Reach.SUBTREE,
         (Resource.SESSIONS, R): Reach.SUBTREE,
+        # A partner's fleet manager reads the terms its drivers charge under and why they were refused.
+        (Resource.PARTNER_ACCESS, R): Reach.SUBTREE,
+        (Resource.ACCESS_DECISIONS, R): Reach.SUBTREE,
     },
     Role.FACILITY_MANAGER: {
         (Resource.ORGANISATIONS, R): Reach.SUBTREE,
@@ -83,11 +98,19 @@ ROLE_PERMISSIONS: Mapping[Role, Mapping[Permission, Reach]] = {
         # Home chargers name the employee they belong to; facility managers must see who.
         (Resource.EMPLOYEES, R): Reach.SUBTREE,
         (Resource.SITE_SESSIONS, R): Reach.SUBTREE,
+        # Who may charge where and when is run by whoever runs the chargers: facility managers manage
+        # the grants at their locations; the commercial terms (partnerships: tariff, revenue share,
+        # status) stay with org_admin, facility managers only read them.
+        (Resource.PARTNERSHIPS, R): Reach.SUBTREE,
+        (Resource.GRANTS, R): Reach.SUBTREE,
+        (Resource.GRANTS, W): Reach.SUBTREE,
+        (Resource.SITE_ACCESS_DECISIONS, R): Reach.SUBTREE,
     },
     Role.DRIVER: {
         (Resource.ORGANISATIONS, R): Reach.SUBTREE,
         (Resource.TOKENS, R): Reach.OWN,
         (Resource.SESSIONS, R): Reach.OWN,
+        (Resource.ACCESS_DECISIONS, R): Reach.OWN,
     },
 }
 
