@@ -17,9 +17,11 @@ from depotshare.domain.orgs.roles import ROLE_PERMISSIONS, Action, Reach, Resour
 from depotshare.services.runtime import Runtime
 from tests.charging_rows import add_session
 from tests.helpers import PASSWORD, login, make_tree, make_user
+from tests.partner_world import decide
 
 API = "/api/v1"
-TREE = {"h": None, "a": "h", "a1": "a", "b": "h"}
+# p0..p2 and pnew are partner companies (other customers) for the partnerships of a1, b and h.
+TREE = {"h": None, "a": "h", "a1": "a", "b": "h", "p0": None, "p1": None, "p2": None, "pnew": None}
 CALLER = "caller@example.com"
 ADMIN = "root@example.com"
 
@@ -88,6 +90,13 @@ FAMILIES: dict[Resource, Family] = {
         lambda o: str(o["id"]),
         {"name": "Renamed"},
     ),
+    # Host side: `org` hosts a partnership with one of the partner companies.
+    Resource.PARTNERSHIPS: Family(
+        "partnerships",
+        lambda org, s: {"key": f"ps-{org}-{s}", "host": org, "partner": f"p{s}"},
+        lambda o: o["ref"],
+        {"status": "suspended"},
+    ),
 }
 # Charging sessions are written by stations, never over the API; both families are read through
 # /sessions. Each family's objects are rows made through the store, attributed so that only that
@@ -96,10 +105,18 @@ SESSION_SIDES = {Resource.SESSIONS: "token_org", Resource.SITE_SESSIONS: "owner_
 # Families of the role table that have no REST resource yet, and the issue that adds it.
 NOT_YET_ROUTED: dict[Resource, str] = {}
 LIST_ONLY = {Resource.AUDIT}  # read through /audit-log; written by the system only
+# Grants live under their partnership: one per partnership (host side) and the partner side of
+# both; checked by test_grant_matrix and test_partner_access_matrix below.
+NESTED = {Resource.GRANTS, Resource.PARTNER_ACCESS}
+# The decision log, read through /access-decisions, written by authorisations only.
+DECISION_SIDES = {Resource.ACCESS_DECISIONS: "token", Resource.SITE_ACCESS_DECISIONS: "location"}
 
 
 def test_every_family_of_the_role_table_is_covered() -> None:
-    assert set(Resource) == set(FAMILIES) | set(SESSION_SIDES) | set(NOT_YET_ROUTED) | LIST_ONLY
+    covered = (
+        set(FAMILIES) | set(SESSION_SIDES) | set(NOT_YET_ROUTED) | LIST_ONLY | NESTED | set(DECISION_SIDES)
+    )
+    assert set(Resource) == covered
 
 
 CASES = [(role, res, act) for role in Role for res in FAMILIES for act in Action]
@@ -264,4 +281,186 @@ async def test_nobody_writes_sessions_over_the_api(client: AsyncClient, runtime:
     item = f"{API}/sessions/{sessions['a1']}"
     assert (await client.post(f"{API}/sessions", json={}, headers=caller)).status_code == 405
     assert (await client.patch(item, json={"state": "completed"}, headers=caller)).status_code == 405
+    assert (await client.delete(item, headers=caller)).status_code == 405
+
+
+# --- partner access: grants (host side) and the partner side ------------------------------------
+
+
+def test_grants_are_read_with_their_partnership() -> None:
+    """A grant is reached through its partnership, so whoever reads grants reads partnerships."""
+    for role in Role:
+        if _reach(role, Resource.GRANTS, Action.READ) is not None:
+            assert _reach(role, Resource.PARTNERSHIPS, Action.READ) is not None, role
+
+
+async def _partner_world(
+    client: AsyncClient, runtime: Runtime, role: Role, host_side: bool
+) -> tuple[dict[str, str], dict[str, str]]:
+    """One partnership with one grant `g` per organisation a1, b, h: hosted by it (host side), or
+    naming it as the partner of the outside company p0 (partner side). Returns (caller, org -> ref)."""
+    await make_tree(runtime, TREE)
+    await make_user(runtime, ADMIN, (Role.PLATFORM_ADMIN, None))
+    await make_user(runtime, CALLER, (role, None if role is Role.PLATFORM_ADMIN else "a"))
+    admin = await login(client, ADMIN)
+    refs = {}
+    for org in ("a1", "b", "h", "p0"):
+        body = {"key": f"loc-{org}", "org": org, "name": "Depot", "timezone": "UTC"}
+        assert (await client.post(f"{API}/locations", json=body, headers=admin)).status_code == 201
+    for org in ("a1", "b", "h"):
+        host, partner = (org, "p0") if host_side else ("p0", org)
+        body = {"key": f"ps-{org}", "host": host, "partner": partner}
+        r = await client.post(f"{API}/partnerships", json=body, headers=admin)
+        assert r.status_code == 201, r.text
+        refs[org] = r.json()["ref"]
+        grant = {"key": "g", "locations": [f"loc-{host}"]}
+        r = await client.post(f"{API}/partnerships/{refs[org]}/grants", json=grant, headers=admin)
+        assert r.status_code == 201, r.text
+    return await login(client, CALLER), refs
+
+
+PARTNER_CASES = [(role, act) for role in Role for act in Action]
+
+
+@pytest.mark.parametrize(
+    ("role", "action"), PARTNER_CASES, ids=[f"{r.value}-{a.value}" for r, a in PARTNER_CASES]
+)
+async def test_grant_matrix(client: AsyncClient, runtime: Runtime, role: Role, action: Action) -> None:
+    caller, refs = await _partner_world(client, runtime, role, host_side=True)
+    everywhere = role is Role.PLATFORM_ADMIN
+    reach = _reach(role, Resource.GRANTS, action)
+    readable = {
+        "a1": _reach(role, Resource.GRANTS, Action.READ) is Reach.SUBTREE,
+        "b": everywhere,
+        "h": everywhere,
+    }
+    in_reach = {"a1": reach is Reach.SUBTREE, "b": everywhere, "h": everywhere}
+    if action is Action.READ:
+        for org, ref in refs.items():
+            r = await client.get(f"{API}/partnerships/{ref}/grants/g", headers=caller)
+            assert r.status_code == (200 if in_reach[org] else 404), (org, r.text)
+            r = await client.get(f"{API}/partnerships/{ref}/grants", headers=caller)
+            assert r.status_code == (200 if in_reach[org] else 404), (org, r.text)
+        return
+    for org, ref in refs.items():
+        r = await client.patch(f"{API}/partnerships/{ref}/grants/g", json={"priority": 5}, headers=caller)
+        assert r.status_code == (200 if in_reach[org] else 403 if readable[org] else 404), (org, r.text)
+        body = {"key": "new", "locations": [f"loc-{org}"]}
+        r = await client.post(f"{API}/partnerships/{ref}/grants", json=body, headers=caller)
+        assert r.status_code == (201 if in_reach[org] else 403 if readable[org] else 404), (org, r.text)
+        r = await client.delete(f"{API}/partnerships/{ref}/grants/g", headers=caller)
+        assert r.status_code == (204 if in_reach[org] else 403 if readable[org] else 404), (org, r.text)
+
+
+@pytest.mark.parametrize(
+    ("role", "action"), PARTNER_CASES, ids=[f"{r.value}-{a.value}" for r, a in PARTNER_CASES]
+)
+async def test_partner_access_matrix(
+    client: AsyncClient, runtime: Runtime, role: Role, action: Action
+) -> None:
+    """The partner side reads the partnerships naming its subtree as partner, and their grants;
+    nobody writes through it (the host is p0, outside every caller's reach)."""
+    caller, refs = await _partner_world(client, runtime, role, host_side=False)
+    everywhere = role is Role.PLATFORM_ADMIN
+    read = _reach(role, Resource.PARTNER_ACCESS, Action.READ) is Reach.SUBTREE
+    visible = {"a1": read or everywhere, "b": everywhere, "h": everywhere}
+    writable = everywhere or _reach(role, Resource.PARTNER_ACCESS, Action.WRITE) is not None
+    listed = {p["ref"] for p in (await client.get(f"{API}/partnerships", headers=caller)).json()["items"]}
+    assert listed == {ref for org, ref in refs.items() if visible[org]}
+    for org, ref in refs.items():
+        if action is Action.READ:
+            for path in (f"partnerships/{ref}", f"partnerships/{ref}/grants", f"partnerships/{ref}/grants/g"):
+                r = await client.get(f"{API}/{path}", headers=caller)
+                assert r.status_code == (200 if visible[org] else 404), (org, path, r.text)
+            continue
+        expected = 200 if writable else 403 if visible[org] else 404
+        r = await client.patch(f"{API}/partnerships/{ref}", json={"status": "ended"}, headers=caller)
+        assert r.status_code == expected, (org, r.text)
+        r = await client.patch(f"{API}/partnerships/{ref}/grants/g", json={"priority": 5}, headers=caller)
+        assert r.status_code == expected, (org, r.text)
+
+
+# --- the decision log ---------------------------------------------------------------------------
+
+DECISION_CASES = [(role, res) for role in Role for res in DECISION_SIDES]
+
+
+async def _decision_world(
+    client: AsyncClient, runtime: Runtime, role: Role, resource: Resource
+) -> tuple[dict[str, str], dict[str, set[int]], set[int]]:
+    """Decisions per organisation a1, b, h on the family's side: a card of `org` at h's station
+    (token side) or h's card at `org`'s station (location side); for a driver on the token side
+    also one about its own card. Returns (caller, org -> decision ids, own ids)."""
+    await make_tree(runtime, TREE)
+    await make_user(runtime, ADMIN, (Role.PLATFORM_ADMIN, None))
+    await make_user(runtime, CALLER, (role, None if role is Role.PLATFORM_ADMIN else "a"))
+    admin = await login(client, ADMIN)
+    uids = {"a1": "0A100001", "b": "0B000001", "h": "0C000001", "own": "0A1000FF"}
+    for org in ("a1", "b", "h"):
+        for path, body in (
+            ("locations", {"key": f"loc-{org}", "org": org, "name": "Depot", "timezone": "UTC"}),
+            ("stations", {"id": f"ST-{org}", "location": f"loc-{org}"}),
+            ("tokens", {"uid": uids[org], "org": org}),
+        ):
+            r = await client.post(f"{API}/{path}", json=body, headers=admin)
+            assert r.status_code == 201, r.text
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
+    for org in ("a1", "b", "h"):
+        if DECISION_SIDES[resource] == "token":
+            await decide(runtime, "ST-h", uids[org], at, evse=None)
+        else:
+            await decide(runtime, f"ST-{org}", uids["h"], at, evse=None)
+    if role is Role.DRIVER and resource is Resource.ACCESS_DECISIONS:
+        body = {"key": "emp-me", "org": "a1", "name": "Me", "user": CALLER}
+        assert (await client.post(f"{API}/employees", json=body, headers=admin)).status_code == 201
+        body = {"uid": uids["own"], "org": "a1", "employee": "emp-me"}
+        assert (await client.post(f"{API}/tokens", json=body, headers=admin)).status_code == 201
+        await decide(runtime, "ST-h", uids["own"], at, evse=None)
+    everything = (await client.get(f"{API}/access-decisions", params={"limit": 500}, headers=admin)).json()[
+        "items"
+    ]
+    by_org: dict[str, set[int]] = {org: set() for org in ("a1", "b", "h")}
+    own: set[int] = set()
+    for d in everything:
+        if d["id_token"] == uids["own"]:
+            own.add(d["id"])
+        elif DECISION_SIDES[resource] == "token":
+            by_org[next(o for o in ("a1", "b", "h") if uids[o] == d["id_token"])].add(d["id"])
+        else:
+            by_org[d["location"].removeprefix("loc-")].add(d["id"])
+    return await login(client, CALLER), by_org, own
+
+
+@pytest.mark.parametrize(
+    ("role", "resource"), DECISION_CASES, ids=[f"{r.value}-{s.value}-read" for r, s in DECISION_CASES]
+)
+async def test_decision_matrix(client: AsyncClient, runtime: Runtime, role: Role, resource: Resource) -> None:
+    caller, by_org, own = await _decision_world(client, runtime, role, resource)
+    everywhere = role is Role.PLATFORM_ADMIN
+    reach = _reach(role, resource, Action.READ)
+    in_reach = {"a1": reach is Reach.SUBTREE, "b": everywhere, "h": everywhere}
+    expected = {i for org, ids in by_org.items() if in_reach[org] for i in ids} | own
+    r = await client.get(f"{API}/access-decisions", params={"limit": 500}, headers=caller)
+    assert r.status_code == 200, r.text
+    assert {d["id"] for d in r.json()["items"]} == expected
+    for org, ids in by_org.items():
+        for decision_id in ids:
+            r = await client.get(f"{API}/access-decisions/{decision_id}", headers=caller)
+            assert r.status_code == (200 if in_reach[org] else 404), (org, r.text)
+    if own:
+        assert reach is Reach.OWN
+    r = await client.get(f"{API}/access-decisions", params={"format": "csv"}, headers=caller)
+    assert len(r.text.strip().splitlines()) == 1 + len(expected)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+async def test_nobody_writes_decisions_over_the_api(
+    client: AsyncClient, runtime: Runtime, role: Role
+) -> None:
+    caller, by_org, _ = await _decision_world(client, runtime, role, Resource.SITE_ACCESS_DECISIONS)
+    item = f"{API}/access-decisions/{min(by_org['a1'])}"
+    assert (await client.post(f"{API}/access-decisions", json={}, headers=caller)).status_code == 405
+    assert (await client.patch(item, json={"decision": "Accepted"}, headers=caller)).status_code == 405
     assert (await client.delete(item, headers=caller)).status_code == 405
