@@ -10,13 +10,16 @@ from fastapi.responses import RedirectResponse
 
 from depotshare.api import errors
 from depotshare.api.routers import (
+    access_decisions,
     audit,
     auth,
     commands,
     cost_centres,
     employees,
+    local_lists,
     locations,
     organisations,
+    partnerships,
     roaming_partners,
     sessions,
     stations,
@@ -28,6 +31,7 @@ from depotshare.config import Settings, get_settings
 from depotshare.ocpi.app import create_ocpi_app
 from depotshare.ocpp.server import mount as mount_ocpp
 from depotshare.services import stations_live
+from depotshare.services.local_lists import LocalListSync
 from depotshare.services.runtime import Runtime
 
 API_PREFIX = "/api/v1"
@@ -43,7 +47,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if owned:  # a served process: no station is connected to it yet
             async with runtime.uow() as uow:
                 await stations_live.forget_connections(uow)
+        # Keeps the local lists of the stations connected to this process in sync.
+        local_list_sync = LocalListSync(runtime)
+        local_list_sync.start()
         yield
+        await local_list_sync.stop()
         if owned:
             await runtime.close()
 
@@ -74,7 +82,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         tokens,
         sessions,
         commands,
+        local_lists,
         roaming_partners,
+        partnerships,
+        access_decisions,
     ):
         api.include_router(module.router)
     app.include_router(api)

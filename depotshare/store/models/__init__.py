@@ -1,7 +1,14 @@
 """All tables. Import from here; Alembic's env reads Base.metadata after this import."""
 
 from depotshare.store.base import Base
-from depotshare.store.models.access import AccessDecision, AccessLogHead, Grant, GrantScope, Partnership, Tariff
+from depotshare.store.models.access import (
+    AccessDecision,
+    AccessLogHead,
+    Grant,
+    GrantScope,
+    Partnership,
+    Tariff,
+)
 from depotshare.store.models.assets import ChargingStation, Connector, Evse, Location
 from depotshare.store.models.audit import AuditEntry
 from depotshare.store.models.charging import (
