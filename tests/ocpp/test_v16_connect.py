@@ -13,9 +13,10 @@ from ocpp.v16 import call
 from sqlalchemy import select, update
 from websockets.exceptions import InvalidStatus
 
-from depotshare.services import security, stations_live
+from depotshare.services import security, stations, stations_live
 from depotshare.services.stations_live import is_online
 from depotshare.store.models import AuditEntry, ChargingStation, StationEvent
+from tests.helpers import SYSTEM
 from tests.ocpp.conftest import STATION_PASSWORD, Served, admit_prefix, eventually, raw_socket, station16
 
 BOOT = call.BootNotification(charge_point_model="Terra", charge_point_vendor="ABB", firmware_version="1.2")
@@ -181,11 +182,21 @@ async def test_password_verified_once_per_process(
 
     monkeypatch.setattr(security, "verify_password", counting)
     stations_live._verified.clear()
+    stations_live._refused.clear()
     for _ in range(3):
         async with raw_socket(served, "HH-01", password=STATION_PASSWORD):
             pass
-    assert await _refused(served, "HH-01", password="not-it-either") == 401
-    assert calls == [STATION_PASSWORD, "not-it-either"]
+    for _ in range(3):  # a station retrying a stale password costs one check, not one per retry
+        assert await _refused(served, "HH-01", password="not-it-either") == 401
+    assert await _refused(served, "HH-01", password=STATION_PASSWORD + "x") == 401
+    assert calls == [STATION_PASSWORD, "not-it-either", STATION_PASSWORD + "x"]
+    # A new password (a new stored hash) is checked afresh; the old one no longer opens.
+    async with served.runtime.uow() as uow:
+        await stations.update_station(uow, SYSTEM, "HH-01", {"password": "not-it-either"})
+    assert await _refused(served, "HH-01", password=STATION_PASSWORD) == 401
+    async with raw_socket(served, "HH-01", password="not-it-either"):
+        pass
+    assert calls[3:] == [STATION_PASSWORD, "not-it-either"]
 
 
 async def test_station_gone_during_handshake_is_a_normal_close(
