@@ -36,6 +36,7 @@ from depotshare.domain.importing.partners import (
     EvseRefIn,
     GrantIn,
     GrantStatus,
+    InternalGrantIn,
     PartnershipIn,
     PartnershipStatus,
     ShareIn,
@@ -112,7 +113,7 @@ def build_document(cat: Catalogue, org_key: str | None) -> ImportFile:
         for u in cat.users.values()
         if org_key is None or u.id in linked_logins or any(ra.org_id in org_ids for ra in cat.roles[u.id])
     ]
-    # A subtree's partnerships are those it hosts; the tariffs they use come along.
+    # A subtree's partnerships and internal grants are those it hosts; the tariffs they use come along.
     partnerships = [p for p in cat.partnerships.values() if p.host_org_id in org_ids]
     used = {p.tariff_id for p in partnerships} if org_key is not None else set(cat.tariff_by_id)
     return _entry(
@@ -129,6 +130,9 @@ def build_document(cat: Catalogue, org_key: str | None) -> ImportFile:
         if org_key is None
         else None,
         partnerships=[partnership_entry(cat, p) for p in partnerships],
+        internal_grants=[
+            internal_grant_entry(cat, g) for g in cat.grants.get(None, []) if g.host_org_id in org_ids
+        ],
     )
 
 
@@ -337,6 +341,18 @@ def grant_entry(cat: Catalogue, g: Grant) -> GrantIn:
         max_power_kw=g.max_power_kw,
         connector_standards=g.connector_standards,
         status=None if g.status == GrantStatus.ACTIVE else _enum(GrantStatus, g.status),
+    )
+
+
+def internal_grant_entry(cat: Catalogue, g: Grant) -> InternalGrantIn:
+    """An explicit internal grant: its host, its subject (left out for the host's whole fleet),
+    then the keys of a partnership grant."""
+    terms = grant_entry(cat, g)
+    return _entry(
+        InternalGrantIn,
+        host=cat.org_key(g.host_org_id),
+        subject=cat.org_key(g.subject_org_id),
+        **{name: getattr(terms, name) for name in terms.model_fields_set},
     )
 
 

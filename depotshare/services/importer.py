@@ -162,6 +162,7 @@ class _Writer:
             await roaming.partner(roaming_partner)
         for partnership in doc.partnerships:
             await partners.partnership(partnership)
+        await partners.internal_grants(doc.internal_grants)
 
     def count(self, section: str, created: bool, changed: bool) -> None:
         tally = self.summary.sections[section]

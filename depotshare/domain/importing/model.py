@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field, Strict, StringConstraints
 from depotshare.domain.assets import MIN_STATION_PASSWORD
 from depotshare.domain.fleet.tokens import TokenStatus, TokenType
 from depotshare.domain.importing.base import Entry, Key, Number
-from depotshare.domain.importing.partners import PartnershipIn, TariffIn
+from depotshare.domain.importing.partners import InternalGrantIn, PartnershipIn, TariffIn
 from depotshare.domain.importing.roaming import PublishTokenIn, RoamingPartnerIn
 from depotshare.domain.keys import EMAIL_PATTERN, STATION_ID_PATTERN
 from depotshare.domain.orgs.roles import Role
@@ -158,6 +158,8 @@ class ImportFile(Entry):
     # OCPI parties allowed to read published locations (docs/ocpi.md).
     roaming_partners: list[RoamingPartnerIn] = Field(default_factory=list)
     partnerships: list[PartnershipIn] = Field(default_factory=list)
+    # Explicit grants of a host for its own fleet (no partnership).
+    internal_grants: list[InternalGrantIn] = Field(default_factory=list)
 
 
 def walk_organisations(

@@ -145,6 +145,16 @@ class GrantIn(Entry):
     status: GrantStatus = GrantStatus.ACTIVE
 
 
+class _InternalHolder(Entry):
+    host: Key  # the organisation whose own fleet and places the grant shapes
+    subject: Key | None = None  # whose tokens: an organisation in the host's subtree; default the host
+
+
+class InternalGrantIn(GrantIn, _InternalHolder):
+    """An explicit internal grant: a host shapes its own fleet's access to its own places. Its
+    fields are `host`, `subject`, then those of a partnership grant (in that order, for export)."""
+
+
 class PartnershipIn(Entry):
     key: Key | None = None
     host: Key
@@ -388,6 +398,31 @@ def check_place_owner(
     if not within(owner, host):
         whose = f"belongs to {owner!r}, outside" if name_owner else "is not a place of"
         problems.add(path, f"{name!r} {whose} the host {host!r} and its subtree")
+
+
+def check_internal_subject(host: str, subject: str, within: Within, path: str, problems: Problems) -> None:
+    """An internal grant is for the host's own fleet: its subject is the host or below it."""
+    if not within(subject, host):
+        problems.add(path, f"{subject!r} is not {host!r} or one of its organisations")
+
+
+def check_internal_subject_at(
+    name: str,
+    subject: str,
+    owner: str,
+    within: Within,
+    path: str,
+    problems: Problems,
+    name_owner: bool = True,
+) -> None:
+    """The engine counts an internal grant only where its subject lies in the place owner's
+    subtree (docs/access-rules.md); elsewhere it would do nothing, so it is refused."""
+    if not within(subject, owner):
+        whose = f"its owner {owner!r}" if name_owner else "the organisation owning it"
+        problems.add(
+            path,
+            f"{name!r}: an internal grant applies only where its subject {subject!r} lies within {whose}",
+        )
 
 
 def _check_window(w: WindowIn, here: str, problems: Problems) -> None:

@@ -13,7 +13,10 @@ from depotshare.domain.importing.model import ImportFile, OrganisationIn, walk_o
 from depotshare.domain.importing.partners import (
     OPERATOR,
     GrantIn,
+    InternalGrantIn,
     PartnershipIn,
+    check_internal_subject,
+    check_internal_subject_at,
     check_partner_outside_host,
     check_place_owner,
     check_tariff_owner,
@@ -273,6 +276,8 @@ class _Partners:
                 self.refs.org(t.owner, f"tariffs[{i}].owner")
         for i, p in enumerate(doc.partnerships):
             self.partnership(p, f"partnerships[{i}]")
+        for i, g in enumerate(doc.internal_grants):
+            self.internal_grant(g, f"internal_grants[{i}]")
 
     def partnership(self, p: PartnershipIn, here: str) -> None:
         host_ok = self.refs.org(p.host, f"{here}.host")
@@ -293,6 +298,21 @@ class _Partners:
             for j, grant in enumerate(p.grants):
                 self.places(grant, p.host, f"{here}.grants[{j}]")
 
+    def internal_grant(self, g: InternalGrantIn, here: str) -> None:
+        """Host and subject exist, the subject is the host or below it, and every place is the
+        host's and owned by an organisation holding the subject (else the grant does nothing there)."""
+        if not self.refs.org(g.host, f"{here}.host"):
+            return
+        subject = g.subject or g.host
+        if g.subject is not None:
+            if not self.refs.org(g.subject, f"{here}.subject"):
+                return
+            known = len(self.problems.found)
+            check_internal_subject(g.host, g.subject, self.plan.is_within, f"{here}.subject", self.problems)
+            if len(self.problems.found) > known:
+                return
+        self.places(g, g.host, here, subject)
+
     def tariff(self, key: str, host: str | None, path: str) -> None:
         if key not in self.tariffs:
             self.problems.add(path, f"tariff {key!r} is neither in the file nor in the database")
@@ -301,7 +321,9 @@ class _Partners:
         if host is not None:
             check_tariff_owner(key, owner, host, self.plan.is_within, path, self.problems)
 
-    def places(self, grant: GrantIn, host: str, here: str) -> None:
+    def places(self, grant: GrantIn, host: str, here: str, subject: str | None = None) -> None:
+        """Every place exists and is the host's; with `subject` (an internal grant), its owner
+        holds the subject."""
         kind, places = scope_of(grant)
         for i, (name, evse) in enumerate(places):
             at = f"{here}.{kind}[{i}]" + (".station" if kind == "evses" else "")
@@ -312,6 +334,9 @@ class _Partners:
                 continue
             owner = self.locations[location]
             if owner in self.plan.parents:
+                known = len(self.problems.found)
                 check_place_owner(name, owner, host, self.plan.is_within, at, self.problems)
+                if subject is not None and len(self.problems.found) == known:
+                    check_internal_subject_at(name, subject, owner, self.plan.is_within, at, self.problems)
             if evse is not None and (name, evse) not in self.evses:
                 self.problems.add(f"{here}.{kind}[{i}].evse", f"station {name!r} has no EVSE {evse}")

@@ -70,6 +70,13 @@ def check_rules(doc: ImportFile) -> ImportFile:
         if p.key is not None:
             partnership_keys.see(p.key, f"{here}.key")
         partnerships.append(partners.check_partnership(p, here, problems))
+    internal_keys = _FirstSeen(problems, "internal grant")
+    internal_grants = []
+    for i, g in enumerate(doc.internal_grants):
+        here = f"internal_grants[{i}]"
+        if g.key is not None:
+            internal_keys.see((g.host, g.key), f"{here}.key", f"{g.host}:{g.key}")
+        internal_grants.append(partners.check_grant(g, here, problems))
     roaming_partners = _roaming_partners(doc, problems)
     problems.raise_if_any()
     return doc.model_copy(
@@ -78,6 +85,7 @@ def check_rules(doc: ImportFile) -> ImportFile:
             "locations": locations,
             "tokens": tokens,
             "partnerships": partnerships,
+            "internal_grants": internal_grants,
             "roaming_partners": roaming_partners,
         }
     )

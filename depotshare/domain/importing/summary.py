@@ -17,6 +17,7 @@ SECTIONS = (
     "roaming_partners",
     "partnerships",
     "grants",
+    "internal_grants",
 )
 
 
@@ -25,7 +26,7 @@ class Tally:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    deleted: int = 0  # grants a partnership entry no longer lists
+    deleted: int = 0  # grants a partnership entry (or a host's internal grants) no longer lists
 
 
 @dataclass
