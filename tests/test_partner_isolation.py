@@ -130,6 +130,48 @@ async def test_grants_of_other_partners_are_invisible(world: World) -> None:
     assert (await w.get("partnerships", ME, host="host")).json()["items"][0]["revenue_share"] is None
 
 
+async def test_the_hosts_internal_grants_are_invisible(world: World) -> None:
+    """The host shapes its own fleet at Depot Hamburg; partner A's admin learns nothing of it: not
+    in the list (filtered or not), not by HOST:KEY or id, not through a partnership, not in the
+    audit log, and it cannot change or delete it."""
+    w = world
+    grant = await w.post(
+        "internal-grants",
+        {
+            "host": "host",
+            "subject": "host-fleet",
+            "key": "fleet-days",
+            "locations": ["depot-hamburg"],
+            "hours": "06:00-20:00",
+        },
+        who="host-fm",
+    )
+    assert (await w.get("internal-grants", "host-admin")).json()["items"][0]["ref"] == "host:fleet-days"
+    assert await _listed(w, "internal-grants") == []
+    assert await _listed(w, "internal-grants", location="depot-hamburg") == []
+    for org in OTHER_ORGS:
+        r = await w.get("internal-grants", ME, org=org)
+        assert r.status_code == 404 or (r.status_code == 200 and r.json()["items"] == []), (org, r.text)
+    c, h = w.client, w.headers[ME]
+    for ref in ("host:fleet-days", str(grant["id"])):
+        r = await w.get(f"internal-grants/{ref}", ME)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+        assert (
+            await c.patch(f"{API}/internal-grants/{ref}", json={"priority": 9}, headers=h)
+        ).status_code == 404
+        assert (await c.delete(f"{API}/internal-grants/{ref}", headers=h)).status_code == 404
+    assert (await w.get(f"partnerships/host-a/grants/{grant['id']}", ME)).status_code == 404
+    assert (await w.get("audit-log", ME, entity="internal_grant")).json()["items"] == []
+    # Nor may it make one for the host, or for its own company over the host's depot.
+    for body in (
+        {"host": "host", "locations": ["depot-hamburg"]},
+        {"host": "partner-a", "locations": ["depot-hamburg"]},
+    ):
+        r = await c.post(f"{API}/internal-grants", json=body, headers=h)
+        assert r.status_code in (404, 422), r.text
+    assert (await w.get("internal-grants/host:fleet-days", "host-fm")).json()["priority"] == 2
+
+
 async def test_audit_log_holds_nothing_of_others(world: World) -> None:
     w = world
     await _manage_own(w)  # partner A writes something of its own

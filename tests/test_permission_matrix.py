@@ -106,7 +106,8 @@ SESSION_SIDES = {Resource.SESSIONS: "token_org", Resource.SITE_SESSIONS: "owner_
 NOT_YET_ROUTED: dict[Resource, str] = {}
 LIST_ONLY = {Resource.AUDIT}  # read through /audit-log; written by the system only
 # Grants live under their partnership: one per partnership (host side) and the partner side of
-# both; checked by test_grant_matrix and test_partner_access_matrix below.
+# both; checked by test_grant_matrix and test_partner_access_matrix below. A host's internal
+# grants (no partnership, /internal-grants) are of the grants family too: test_internal_grant_matrix.
 NESTED = {Resource.GRANTS, Resource.PARTNER_ACCESS}
 # The decision log, read through /access-decisions, written by authorisations only.
 DECISION_SIDES = {Resource.ACCESS_DECISIONS: "token", Resource.SITE_ACCESS_DECISIONS: "location"}
@@ -378,6 +379,68 @@ async def test_partner_access_matrix(
         assert r.status_code == expected, (org, r.text)
         r = await client.patch(f"{API}/partnerships/{ref}/grants/g", json={"priority": 5}, headers=caller)
         assert r.status_code == expected, (org, r.text)
+
+
+async def _internal_grant_world(
+    client: AsyncClient, runtime: Runtime, role: Role
+) -> tuple[dict[str, str], dict[str, int]]:
+    """One internal grant `g` per organisation a1, b, h, for its own fleet at its own depot.
+    Returns (caller, org -> grant id)."""
+    await make_tree(runtime, TREE)
+    await make_user(runtime, ADMIN, (Role.PLATFORM_ADMIN, None))
+    await make_user(runtime, CALLER, (role, None if role is Role.PLATFORM_ADMIN else "a"))
+    admin = await login(client, ADMIN)
+    ids = {}
+    for org in ("a1", "b", "h"):
+        body = {"key": f"loc-{org}", "org": org, "name": "Depot", "timezone": "UTC"}
+        assert (await client.post(f"{API}/locations", json=body, headers=admin)).status_code == 201
+        grant = {"host": org, "key": "g", "locations": [f"loc-{org}"]}
+        r = await client.post(f"{API}/internal-grants", json=grant, headers=admin)
+        assert r.status_code == 201, r.text
+        ids[org] = r.json()["id"]
+    return await login(client, CALLER), ids
+
+
+@pytest.mark.parametrize(
+    ("role", "action"), PARTNER_CASES, ids=[f"{r.value}-{a.value}" for r, a in PARTNER_CASES]
+)
+async def test_internal_grant_matrix(
+    client: AsyncClient, runtime: Runtime, role: Role, action: Action
+) -> None:
+    """Internal grants are the host side's `grants` family: by HOST:KEY, by id, and in the list."""
+    caller, ids = await _internal_grant_world(client, runtime, role)
+    everywhere = role is Role.PLATFORM_ADMIN
+    readable = {
+        "a1": _reach(role, Resource.GRANTS, Action.READ) is Reach.SUBTREE,
+        "b": everywhere,
+        "h": everywhere,
+    }
+    in_reach = {
+        "a1": _reach(role, Resource.GRANTS, action) is Reach.SUBTREE,
+        "b": everywhere,
+        "h": everywhere,
+    }
+    if action is Action.READ:
+        for org, grant_id in ids.items():
+            for ref in (f"{org}:g", str(grant_id)):
+                r = await client.get(f"{API}/internal-grants/{ref}", headers=caller)
+                assert r.status_code == (200 if in_reach[org] else 404), (org, ref, r.text)
+        listed = (await client.get(f"{API}/internal-grants", params={"limit": 500}, headers=caller)).json()
+        assert {g["id"] for g in listed["items"]} == {i for org, i in ids.items() if in_reach[org]}
+        return
+    for org in ids:
+        expected = 200 if in_reach[org] else 403 if readable[org] else 404
+        r = await client.patch(f"{API}/internal-grants/{org}:g", json={"priority": 5}, headers=caller)
+        assert r.status_code == expected, (org, r.text)
+        r = await client.delete(f"{API}/internal-grants/{org}:g", headers=caller)
+        assert r.status_code == (204 if expected == 200 else expected), (org, r.text)
+    for org in ("a1", "b"):
+        body = {"host": org, "key": "new", "locations": [f"loc-{org}"]}
+        r = await client.post(f"{API}/internal-grants", json=body, headers=caller)
+        if org == "a1":
+            assert r.status_code == (201 if in_reach[org] else 403), (org, r.text)
+        else:
+            assert r.status_code == (201 if everywhere else 404), (org, r.text)
 
 
 # --- the decision log ---------------------------------------------------------------------------

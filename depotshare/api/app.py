@@ -16,6 +16,7 @@ from depotshare.api.routers import (
     commands,
     cost_centres,
     employees,
+    internal_grants,
     local_lists,
     locations,
     organisations,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         local_lists,
         roaming_partners,
         partnerships,
+        internal_grants,
         access_decisions,
     ):
         api.include_router(module.router)

@@ -6,7 +6,11 @@ so the API and the import give the same answers. Every
 change marks the local lists of the stations it touches (services/local_lists.py).
 
 A partnership is addressed by its key, or as `HOST:PARTNER` (organisation keys; a key never holds
-a colon) when it has none; a grant by its key within the partnership, or by its id when it has none."""
+a colon) when it has none; a grant by its key within the partnership, or by its id when it has none.
+
+The grant parts that do not depend on a partnership (views' terms, places against the host's
+subtree, patch merging, audit pictures) are shared with a host's internal grants
+(services/internal_grants.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from depotshare.domain.importing.partners import (
     PartnershipStatus,
     ShareIn,
     check_grant,
+    check_internal_subject_at,
     check_partner_outside_host,
     check_partnership,
     check_place_owner,
@@ -113,6 +118,34 @@ class GrantView:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class InternalGrantView:
+    """An explicit internal grant: the host shapes its own fleet's access to its own places."""
+
+    ref: str  # how to address it: HOST:KEY, or the id when it has no key
+    id: int
+    key: str | None
+    host: str
+    subject: str | None  # whose tokens: this organisation of the host; null = the host's whole fleet
+    group: str | None
+    locations: list[str] | None
+    stations: list[str] | None
+    evses: list[EvseRefView] | None
+    windows: list[WindowView]
+    valid_from: date | None
+    valid_until: date | None
+    priority: int
+    max_concurrent: int | None
+    max_power_kw: str | None
+    connector_standards: list[str] | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+AnyGrantView = GrantView | InternalGrantView
+
+
 def _ref(p: Partnership, keys: dict[int, str]) -> str:
     return p.key if p.key is not None else f"{keys[p.host_org_id]}:{keys[p.partner_org_id]}"
 
@@ -165,43 +198,51 @@ async def _grant_views(uow: UnitOfWork, partnership: Partnership, rows: list[Gra
         s, [partnership.host_org_id, partnership.partner_org_id, *[g.subject_org_id for g in rows]]
     )
     places = await repo.places_of(s, [g.id for g in rows])
-    views = {}
-    for g in rows:
-        mine = places.get(g.id, [])
-        kind = mine[0].kind if mine else "locations"
-        views[g.id] = GrantView(
-            g.key if g.key is not None else str(g.id),
-            g.id,
-            g.key,
-            _ref(partnership, keys),
-            keys[partnership.host_org_id],
-            keys[partnership.partner_org_id],
-            keys.get(g.subject_org_id or 0),
-            g.group_id,
-            [p.name for p in mine] if kind == "locations" else None,
-            [p.name for p in mine] if kind == "stations" else None,
-            [EvseRefView(p.name, p.evse or 0) for p in mine] if kind == "evses" else None,
-            [WindowView(list(w["days"]), f"{w['start']}-{w['end']}") for w in g.windows or []],
-            g.valid_from,
-            g.valid_until,
-            g.priority,
-            g.max_concurrent,
-            decimal_text(g.max_power_kw) if g.max_power_kw is not None else None,
-            list(g.connector_standards) if g.connector_standards is not None else None,
-            g.status,
-            g.created_at,
-            g.updated_at,
+    return {
+        g.id: GrantView(
+            ref=g.key if g.key is not None else str(g.id),
+            id=g.id,
+            key=g.key,
+            partnership=_ref(partnership, keys),
+            host=keys[partnership.host_org_id],
+            partner=keys[partnership.partner_org_id],
+            subject=keys.get(g.subject_org_id or 0),
+            **grant_terms(g, places.get(g.id, [])),
         )
-    return views
+        for g in rows
+    }
+
+
+def grant_terms(g: Grant, places: list[repo.Place]) -> dict[str, Any]:
+    """What every grant view shows besides whose it is: group, places, windows, validity, limits,
+    priority, status (partnership grants here, internal grants in services/internal_grants.py)."""
+    kind = places[0].kind if places else "locations"
+    return {
+        "group": g.group_id,
+        "locations": [p.name for p in places] if kind == "locations" else None,
+        "stations": [p.name for p in places] if kind == "stations" else None,
+        "evses": [EvseRefView(p.name, p.evse or 0) for p in places] if kind == "evses" else None,
+        "windows": [WindowView(list(w["days"]), f"{w['start']}-{w['end']}") for w in g.windows or []],
+        "valid_from": g.valid_from,
+        "valid_until": g.valid_until,
+        "priority": g.priority,
+        "max_concurrent": g.max_concurrent,
+        "max_power_kw": decimal_text(g.max_power_kw) if g.max_power_kw is not None else None,
+        "connector_standards": list(g.connector_standards) if g.connector_standards is not None else None,
+        "status": g.status,
+        "created_at": g.created_at,
+        "updated_at": g.updated_at,
+    }
 
 
 async def _grant_view(uow: UnitOfWork, partnership: Partnership, row: Grant) -> GrantView:
     return (await _grant_views(uow, partnership, [row]))[row.id]
 
 
-def _grant_snapshot(view: GrantView) -> dict[str, Any]:
+def grant_snapshot(view: AnyGrantView, head: dict[str, Any]) -> dict[str, Any]:
+    """A grant as the audit log keeps it: `head` names whose it is, then its terms."""
     picture: dict[str, Any] = {
-        "partnership": view.partnership,
+        **head,
         "key": view.key,
         "subject": view.subject,
         "group": view.group,
@@ -221,6 +262,10 @@ def _grant_snapshot(view: GrantView) -> dict[str, Any]:
     if view.evses is not None:
         picture["evses"] = [{"station": e.station, "evse": e.evse} for e in view.evses]
     return picture
+
+
+def _grant_snapshot(view: GrantView) -> dict[str, Any]:
+    return grant_snapshot(view, {"partnership": view.partnership})
 
 
 # --- partnerships --------------------------------------------------------------------------------
@@ -266,7 +311,7 @@ async def get_partnership(uow: UnitOfWork, actor: Actor, ref: str) -> Partnershi
     return await _partnership_view(uow, actor, await access_partnership(uow, actor, ref))
 
 
-class _Tree:
+class OrgTree:
     """Organisation paths by key, for the rules against the tree (domain/importing/partners.py)."""
 
     def __init__(self, orgs: dict[str, Organisation]) -> None:
@@ -289,7 +334,7 @@ async def _check_terms(
     if partner is None:
         problems.add("body.partner", f"no organisation {entry.partner!r}")
     else:
-        check_partner_outside_host(host.key, partner.key, _Tree(orgs).within, "body.partner", problems)
+        check_partner_outside_host(host.key, partner.key, OrgTree(orgs).within, "body.partner", problems)
     for i, share in enumerate(entry.revenue_share):
         if share.party != OPERATOR and share.party not in orgs:
             problems.add(f"body.revenue_share[{i}].party", f"no organisation {share.party!r}")
@@ -307,7 +352,7 @@ async def _check_terms(
                 tariff.key,
                 owner.key if owner else None,
                 host.key,
-                _Tree(orgs).within,
+                OrgTree(orgs).within,
                 "body.tariff",
                 problems,
                 name_owner=False,
@@ -481,11 +526,16 @@ class GrantSpec:
     subject: str | None = None
 
 
-async def _places(
-    uow: UnitOfWork, entry: GrantIn, host: Organisation, problems: Problems
+async def grant_places(
+    uow: UnitOfWork,
+    entry: GrantIn,
+    host: Organisation,
+    problems: Problems,
+    subject: Organisation | None = None,
 ) -> list[tuple[int | None, int | None, int | None]]:
     """The grant's places as (location id, station id, evse) rows; every one in the host's subtree.
-    An unknown place and one outside the host answer alike: nothing here tells what exists elsewhere."""
+    An unknown place and one outside the host answer alike: nothing here tells what exists elsewhere.
+    With `subject` (an internal grant), each place's owner must hold the subject."""
     kind, places = scope_of(entry)
     names = [name for name, _ in places]
     sites = (
@@ -498,12 +548,16 @@ async def _places(
     for i, (name, evse) in enumerate(places):
         at = f"body.{kind}[{i}]" + (".station" if kind == "evses" else "")
         site = sites.get(name)
-        places_tree = _Tree({host.key: host})
+        places_tree = OrgTree({host.key: host})
+        if subject is not None:
+            places_tree.paths[subject.key] = subject.path
         if site is not None:
             places_tree.paths[site.org_key] = site.org_path
         known = len(problems.found)
         owner = site.org_key if site is not None else ""
         check_place_owner(name, owner, host.key, places_tree.within, at, problems, name_owner=False)
+        if subject is not None and len(problems.found) == known:
+            check_internal_subject_at(name, subject.key, owner, places_tree.within, at, problems)
         if site is None or len(problems.found) > known:
             continue
         if evse is not None and (site.id, evse) not in evses:
@@ -528,7 +582,7 @@ async def _check_grant(
             )
         elif subject.id != partner.id:
             subject_id = subject.id
-    places = await _places(uow, entry, host, problems) if not problems.found else []
+    places = await grant_places(uow, entry, host, problems) if not problems.found else []
     problems.raise_if_any()
     return entry, subject_id, places
 
@@ -542,7 +596,7 @@ async def _check_grant_key(
         raise Conflict(f"key: the partnership already has a grant {key!r}")
 
 
-def _scope_rows(grant_id: int, places: list[tuple[int | None, int | None, int | None]]) -> list[GrantScope]:
+def scope_rows(grant_id: int, places: list[tuple[int | None, int | None, int | None]]) -> list[GrantScope]:
     return [
         GrantScope(grant_id=grant_id, location_id=loc, station_id=sta, evse_id=evse)
         for loc, sta, evse in places
@@ -562,7 +616,7 @@ async def create_grant(uow: UnitOfWork, actor: Actor, ref: str, spec: GrantSpec)
     )
     uow.session.add(row)
     await uow.flush()
-    uow.session.add_all(_scope_rows(row.id, places))
+    uow.session.add_all(scope_rows(row.id, places))
     await uow.flush()
     await mark_grants_dirty(uow, [row.id])
     view = await _grant_view(uow, partnership, row)
@@ -579,7 +633,7 @@ async def create_grant(uow: UnitOfWork, actor: Actor, ref: str, spec: GrantSpec)
     return view
 
 
-def _entry_of(view: GrantView) -> dict[str, Any]:
+def entry_fields(view: AnyGrantView) -> dict[str, Any]:
     """A stored grant as the fields of an import entry, to merge a partial update into."""
     windows = [
         stored_window({"days": w.days, "start": w.hours[:5], "end": w.hours[6:]}) for w in view.windows
@@ -615,11 +669,9 @@ class GrantPatch:
     subject: str | None = None
 
 
-async def update_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str, patch: GrantPatch) -> GrantView:
-    partnership, row = await _access_grant(uow, actor, ref, grant, Action.WRITE)
-    host = await org_by_id(uow, partnership.host_org_id)
-    before_view = await _grant_view(uow, partnership, row)
-    merged = _entry_of(before_view)
+def merged_entry(before: AnyGrantView, patch: GrantPatch) -> GrantIn:
+    """The stored grant with the patch's fields over it, as an import entry (unchecked)."""
+    merged = entry_fields(before)
     given = patch.given - {"subject"}
     if given & set(_SCOPE_FIELDS):
         for name in _SCOPE_FIELDS:
@@ -628,9 +680,17 @@ async def update_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str, patc
         merged.pop("windows", None)
     merged.update({name: patch.values.get(name) for name in given})
     try:
-        entry = GrantIn.model_validate({k: v for k, v in merged.items() if v is not None or k in given})
+        return GrantIn.model_validate({k: v for k, v in merged.items() if v is not None or k in given})
     except ValueError as e:  # a stored value the import rules no longer take
         raise InvalidInput("body", str(e)) from None
+
+
+async def update_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str, patch: GrantPatch) -> GrantView:
+    partnership, row = await _access_grant(uow, actor, ref, grant, Action.WRITE)
+    host = await org_by_id(uow, partnership.host_org_id)
+    before_view = await _grant_view(uow, partnership, row)
+    entry = merged_entry(before_view, patch)
+    given = patch.given - {"subject"}
     subject = patch.subject if "subject" in patch.given else before_view.subject
     checked, subject_id, places = await _check_grant(uow, GrantSpec(entry, subject), partnership, host)
     await _check_grant_key(uow, partnership, checked.key, row.id)
@@ -642,7 +702,7 @@ async def update_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str, patc
             setattr(row, column, value)
     if given & set(_SCOPE_FIELDS):
         await delete_grant_scopes(uow.session, row.id)
-        uow.session.add_all(_scope_rows(row.id, places))
+        uow.session.add_all(scope_rows(row.id, places))
     await uow.flush()
     await mark_grants_dirty(uow, [row.id])  # and those it covers now
     await uow.session.refresh(row)

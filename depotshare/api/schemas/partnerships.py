@@ -69,3 +69,24 @@ class GrantBody(GrantIn):
     def entry(self) -> GrantIn:
         """The import's grant entry, with the fields given (its rules are checked by the service)."""
         return GrantIn.model_validate(self.model_dump(exclude={"subject"}, exclude_unset=True))
+
+
+class InternalGrantUpdate(GrantBody):
+    """A partial update of an internal grant: as a partnership grant's, `subject` within the host."""
+
+    subject: str | None = Field(
+        default=None,
+        pattern=KEY_PATTERN,
+        description="the host's organisation whose tokens it admits (the host or one below it); null = the host's whole fleet",
+    )
+
+
+class InternalGrantCreate(InternalGrantUpdate):
+    """An import `internal_grants` entry: the host, optionally the subject, and a grant's fields."""
+
+    host: str = Field(
+        pattern=KEY_PATTERN, description="organisation key of the host: its own fleet and places"
+    )
+
+    def entry(self) -> GrantIn:
+        return GrantIn.model_validate(self.model_dump(exclude={"subject", "host"}, exclude_unset=True))

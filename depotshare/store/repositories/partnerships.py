@@ -258,3 +258,73 @@ async def evse_numbers(session: AsyncSession, station_pks: Sequence[int]) -> set
         select(Evse.station_id, Evse.evse_id).where(Evse.station_id.in_(set(station_pks)))
     )
     return {(r.station_id, r.evse_id) for r in rows}
+
+
+# --- internal grants (no partnership): the host side only ---------------------------------------
+
+
+def _internal_visible(scope: Scope) -> ColumnElement[bool]:
+    """An internal grant is the host's own affair: read through `grants` on the host, never by a
+    partner (it has no partnership, so the partner side reaches none)."""
+    clause: ColumnElement[bool] = Grant.partnership_id.is_(None) & allowed(
+        scope, Resource.GRANTS, Action.READ
+    )
+    return clause
+
+
+@dataclass(frozen=True)
+class InternalGrantFilter:
+    org_prefix: str | None = None  # host or subject in this subtree
+    location: str | None = None  # location key: grants naming it, or a station or EVSE of it
+    status: str | None = None
+
+
+async def internal_grants(
+    session: AsyncSession, scope: Scope, where: InternalGrantFilter, *, after_id: int | None, limit: int
+) -> list[Grant]:
+    stmt: Select[Any] = select(Grant).where(_internal_visible(scope))
+    if where.org_prefix is not None:
+        orgs = org_ids_under((where.org_prefix,))
+        stmt = stmt.where(or_(Grant.host_org_id.in_(orgs), Grant.subject_org_id.in_(orgs)))
+    if where.location is not None:
+        location = select(Location.id).where(Location.key == where.location).scalar_subquery()
+        stations = select(ChargingStation.id).where(ChargingStation.location_id == location)
+        places = select(GrantScope.grant_id).where(
+            or_(GrantScope.location_id == location, GrantScope.station_id.in_(stations))
+        )
+        stmt = stmt.where(Grant.id.in_(places))
+    if where.status is not None:
+        stmt = stmt.where(Grant.status == where.status)
+    if after_id is not None:
+        stmt = stmt.where(Grant.id > after_id)
+    return list((await session.scalars(stmt.order_by(Grant.id).limit(limit))).all())
+
+
+async def internal_grant_scoped(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    host: str | None = None,
+    key: str | None = None,
+    id: int | None = None,
+) -> Grant | None:
+    """A visible internal grant by (host key, grant key), or by id."""
+    stmt = select(Grant).where(_internal_visible(scope))
+    if id is not None:
+        stmt = stmt.where(Grant.id == id)
+    elif host is not None and key is not None:
+        host_id = select(Organisation.id).where(Organisation.key == host).scalar_subquery()
+        stmt = stmt.where(Grant.host_org_id == host_id, Grant.key == key)
+    else:
+        return None
+    found: Grant | None = await session.scalar(stmt.order_by(Grant.id).limit(1))
+    return found
+
+
+async def internal_key_taken(session: AsyncSession, host_id: int, key: str, other_than: int | None) -> bool:
+    stmt = select(Grant.id).where(
+        Grant.partnership_id.is_(None), Grant.host_org_id == host_id, Grant.key == key
+    )
+    if other_than is not None:
+        stmt = stmt.where(Grant.id != other_than)
+    return (await session.scalar(stmt.limit(1))) is not None
