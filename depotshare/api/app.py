@@ -29,6 +29,7 @@ from depotshare.api.routers import (
     vehicles,
 )
 from depotshare.config import Settings, get_settings
+from depotshare.ocpi.app import bad_url as ocpi_bad_url
 from depotshare.ocpi.app import create_ocpi_app
 from depotshare.ocpp.server import mount as mount_ocpp
 from depotshare.services import stations_live
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = runtime
     errors.install(app)
-    app.add_middleware(errors.RejectNulInUrl)
+    app.add_middleware(errors.RejectNulInUrl, answers={"/ocpi": ocpi_bad_url})
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (

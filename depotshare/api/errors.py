@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -79,17 +80,26 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "Internal Server Error", "an unexpected error occurred; it has been logged")
 
 
-class RejectNulInUrl:
-    """A NUL byte in a path or query cannot name anything; answer 400 before any route sees it."""
+NUL_DETAIL = "the URL contains a NUL character"
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class RejectNulInUrl:
+    """A NUL byte in a path or query cannot name anything; answer 400 before any route sees it,
+    as problem+json, or in the error format of a mounted protocol (`answers`: path prefix ->
+    response, e.g. OCPI's envelope under /ocpi)."""
+
+    def __init__(self, app: ASGIApp, answers: dict[str, Callable[[], Response]] | None = None) -> None:
         self.app = app
+        self.answers = answers or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             raw = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
-            if b"\x00" in raw or b"%00" in raw or "\x00" in scope.get("path", ""):
-                response = problem(400, "Bad Request", "the URL contains a NUL character")
+            path = scope.get("path", "")
+            if b"\x00" in raw or b"%00" in raw or "\x00" in path:
+                mounted = (a for p, a in self.answers.items() if path == p or path.startswith(p + "/"))
+                answer = next(mounted, None)
+                response = answer() if answer else problem(400, "Bad Request", NUL_DETAIL)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

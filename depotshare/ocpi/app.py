@@ -143,6 +143,11 @@ def create_ocpi_app(runtime: Runtime) -> FastAPI:
     return app
 
 
+def bad_url() -> JSONResponse:
+    """The answer to a URL no OCPI request can mean (a NUL byte in it), in the OCPI envelope."""
+    return error(400, INVALID_PARAMETERS, "the URL contains a NUL character")
+
+
 def _install_errors(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)

@@ -262,3 +262,12 @@ async def test_two_partners_each_with_their_own_token(client: AsyncClient, runti
     a = await client.get(LOCATIONS, headers=auth())
     b = await client.get(LOCATIONS, headers=auth("nav-token-12"))
     assert a.json()["data"] == b.json()["data"]
+
+
+async def test_a_nul_byte_in_the_url_is_refused_in_each_protocols_format(client: AsyncClient) -> None:
+    ocpi = await client.get("/ocpi/2.2.1/locations?date_from=%00", headers=auth())
+    assert ocpi.status_code == 400
+    assert ocpi.headers["content-type"].startswith("application/json")
+    assert ocpi.json()["status_code"] == 2001 and "timestamp" in ocpi.json()
+    api = await client.get("/api/v1/locations?q=%00")
+    assert api.status_code == 400 and api.headers["content-type"].startswith("application/problem+json")
