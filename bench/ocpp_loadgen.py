@@ -172,6 +172,24 @@ class Bucket:
         }
 
 
+def csms_call_answer(msg: list[Any]) -> list[Any]:
+    """A bench station answers the central system like a charger with its local authorization
+    list switched off (the gateway's local list sync asks every station after it connects: one
+    GetConfiguration, then it leaves the station alone); anything else is NotSupported."""
+    action = msg[2] if len(msg) > 2 else None
+    payload = msg[3] if len(msg) > 3 and isinstance(msg[3], dict) else {}
+    if action == "GetConfiguration":
+        asked = [k for k in payload.get("key") or [] if isinstance(k, str)]
+        known = [{"key": "LocalAuthListEnabled", "readonly": True, "value": "false"}]
+        unknown = [k for k in asked if k != "LocalAuthListEnabled"]
+        return [3, msg[1], {"configurationKey": known, **({"unknownKey": unknown} if unknown else {})}]
+    if action == "GetLocalListVersion":
+        return [3, msg[1], {"listVersion": -1}]  # 1.6: -1 = no local list
+    if action == "SendLocalList":
+        return [3, msg[1], {"status": "NotSupported"}]
+    return [4, msg[1], "NotSupported", "bench station", {}]
+
+
 class CallFailed(Exception):
     pass
 
@@ -382,8 +400,8 @@ class Station:
             pending = self.pending
             if pending is not None and msg[1] == pending[0] and not pending[1].done():
                 pending[1].set_result(msg)
-        elif kind == 2:  # the CSMS asks something: this bench station supports nothing
-            link.send_frame(1, orjson.dumps([4, msg[1], "NotSupported", "bench station", {}]))
+        elif kind == 2:  # the CSMS asks something: see csms_call_answer
+            link.send_frame(1, orjson.dumps(csms_call_answer(msg)))
 
     # --- one outstanding CALL
 

@@ -15,8 +15,9 @@ from collections.abc import Callable
 
 # A station that is admitted but sends nothing gives its place back after this long.
 BOOT_HOLD_MAX_S = 10.0
-# Handshakes allowed to wait for a place, per place: more would only wait to be refused.
-WAITING_PER_SLOT = 10
+# Handshakes allowed to wait for a place, per place: about what one process boots in the wait
+# (~150 stations/s); more would only wait to be refused.
+WAITING_PER_SLOT = 20
 
 
 class BootGate:

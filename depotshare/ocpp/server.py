@@ -71,6 +71,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws_ping_interval": settings.ws_ping_interval_s,
         "ws_ping_timeout": settings.ws_ping_timeout_s,
         "ws_per_message_deflate": False,
+        # Listen backlog for reconnect storms (uvicorn's default is 2,048); the kernel caps it at
+        # net.core.somaxconn. An overflowing backlog drops handshakes before the gateway sees them.
+        "backlog": 8192,
     }
 
 
