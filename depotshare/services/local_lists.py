@@ -152,7 +152,10 @@ async def sync_station(
     except StationTimeout as e:
         outcome = SyncOutcome("timeout", e.detail)
     except StationError as e:
-        outcome = SyncOutcome("error", e.detail)
+        # A station that does not implement local lists says so with a CALLERROR; asking again
+        # every RETRY_AFTER would never end, so it is not supported until the hourly check.
+        unsupported = e.code in ("NotImplemented", "NotSupported")
+        outcome = SyncOutcome("not_supported" if unsupported else "error", e.detail)
     except InvalidInput as e:  # a bug in what we built: the station is not to blame
         LOGGER.error("%s: local list not sent: %s", facts.ocpp_id, e.detail)
         outcome = SyncOutcome("error", e.detail)

@@ -9,10 +9,13 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from httpx import ASGITransport, AsyncClient
+from ocpp.v16 import ChargePoint as ChargePoint16Base
+from ocpp.v16 import call as call16
 
 from depotshare.domain.access.local_list import MESSAGE_OVERHEAD_BYTES
 from depotshare.domain.fleet.tokens import TokenStatus
@@ -29,7 +32,7 @@ from depotshare.simulator.station201 import Station201
 from depotshare.simulator.stats import Stats
 from tests.charging_rows import access_decisions
 from tests.helpers import SYSTEM, login, make_user
-from tests.ocpp.conftest import CARD, PARTNER, Served
+from tests.ocpp.conftest import CARD, PARTNER, Served, raw_socket
 
 PROTOCOLS = ["ocpp1.6", "ocpp2.0.1"]
 WITHIN_S = 5.0  # "within seconds"
@@ -224,3 +227,42 @@ async def test_the_local_list_of_a_station_is_scoped_like_the_station(
     assert (await client.get("/api/v1/local-lists", headers=headers)).json()["items"] == []
     bad = await client.get("/api/v1/local-lists?state=nonsense", headers=await api(client, served.runtime))
     assert bad.status_code == 422
+
+
+class _NoLocalList(ChargePoint16Base):
+    """A 1.6 charger without local list support: the library answers every CSMS call it has no
+    handler for with CALLERROR NotImplemented. Counts what it is asked."""
+
+    def __init__(self, station_id: str, connection: Any) -> None:
+        super().__init__(station_id, connection, response_timeout=10)
+        self.asked: list[str] = []
+
+    async def route_message(self, raw_msg: str) -> None:
+        if raw_msg.startswith("[2,"):
+            self.asked.append(raw_msg.split(",")[2].strip('" '))
+        await super().route_message(raw_msg)
+
+
+@pytest.mark.usefixtures("depot")
+async def test_a_station_without_local_lists_is_not_asked_again_and_again(
+    served: Served, sync: LocalListSync, client: AsyncClient
+) -> None:
+    async with raw_socket(served, "HH-02") as ws:
+        cp = _NoLocalList("HH-02", ws)
+        loop = asyncio.create_task(cp.start())
+        try:
+            await cp.call(call16.BootNotification(charge_point_vendor="Old", charge_point_model="Box"))
+            await until(lambda: len(cp.asked) >= 1)
+            await sync.idle()
+            await asyncio.sleep(0.5)  # ten polls of the sync task
+            await sync.idle()
+        finally:
+            loop.cancel()
+            await asyncio.gather(loop, return_exceptions=True)
+    assert cp.asked == ["GetConfiguration", "GetLocalListVersion"]  # once each, not every poll
+    headers = await api(client, served.runtime)
+    view = (await client.get("/api/v1/stations/HH-02/local-list", headers=headers)).json()
+    assert view["state"] == "not_supported" and "NotImplemented" in view["last_detail"], view
+    # Asked again at the hourly check, not every retry interval.
+    wait = datetime.fromisoformat(view["next_sync_at"]) - datetime.fromisoformat(view["last_attempt_at"])
+    assert wait >= timedelta(minutes=30)
