@@ -204,42 +204,68 @@ async def connector_standards(session: AsyncSession, station_id: int, evse_id: i
 # --- the decision log ---------------------------------------------------------------------------
 
 
+# The statements of the log, composed once (composing them per decision cost more CPU than
+# running them); values come in as bound parameters.
+_DECISIONS: Table = AccessDecision.__table__  # type: ignore[assignment]
+_HEADS: Table = AccessLogHead.__table__  # type: ignore[assignment]
+_LOG_COLUMNS = [c.name for c in _DECISIONS.columns if c.name != "id"]
+
+
+def _lock_head_statement(upsert: Any) -> Any:
+    return (
+        upsert(_HEADS)
+        .values(
+            location_id=bindparam("head_location"),
+            hash=GENESIS,
+            entries=0,
+            updated_at=bindparam("head_updated_at"),
+        )
+        # A no-op update rather than DO NOTHING: it locks the row and returns it in one statement.
+        .on_conflict_do_update(index_elements=[_HEADS.c.location_id], set_={"entries": _HEADS.c.entries})
+        .returning(_HEADS.c.hash)
+    )
+
+
+_LOCK_HEAD = {
+    "postgresql": _lock_head_statement(postgresql.insert),
+    "sqlite": _lock_head_statement(sqlite.insert),
+}
+_MOVE_HEAD = (
+    update(_HEADS)
+    # Parameter names apart from every column's: an execute parameter named like a column of the
+    # updated table would be set on it too.
+    .where(_HEADS.c.location_id == bindparam("head_location"))
+    .values(
+        hash=bindparam("head_hash"), entries=_HEADS.c.entries + 1, updated_at=bindparam("head_updated_at")
+    )
+)
+_ADD_ENTRY = insert(_DECISIONS).values({name: bindparam(f"entry_{name}") for name in _LOG_COLUMNS})
+# PostgreSQL: the entry and the head's move in one statement, a round trip less per decision.
+_ADD_ENTRY_MOVING_HEAD = _ADD_ENTRY.add_cte(_MOVE_HEAD.cte("moved_head"))
+
+
 async def lock_head(session: AsyncSession, location_id: int) -> str:
     """The location's last hash, its head row locked until the transaction ends: appends at one
     location queue here, so the chain's order is the commit order, and decisions counted against
     a concurrency limit see the sessions opened by the decisions before them."""
-    dialect = session.get_bind().dialect.name
-    upsert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        upsert(AccessLogHead)
-        .values(location_id=location_id, hash=GENESIS, entries=0, updated_at=utcnow())
-        # A no-op update rather than DO NOTHING: it locks the row and returns it in one statement.
-        .on_conflict_do_update(
-            index_elements=[AccessLogHead.location_id],
-            set_={"entries": AccessLogHead.entries},
-        )
-        .returning(AccessLogHead.hash)
-    )
-    return str((await session.execute(stmt)).scalar_one())
-
-
-_DECISIONS: Table = AccessDecision.__table__  # type: ignore[assignment]
+    stmt = _LOCK_HEAD[session.get_bind().dialect.name]
+    result = await session.execute(stmt, {"head_location": location_id, "head_updated_at": utcnow()})
+    return str(result.scalar_one())
 
 
 async def append(session: AsyncSession, entry: LogEntry) -> None:
     """Add a chained entry (domain.access_log.chained) after the head taken by `lock_head`, and
-    move the head to it; on PostgreSQL in one statement (a round trip less per decision)."""
-    head = (
-        update(AccessLogHead)
-        .where(AccessLogHead.location_id == entry.location_id)
-        .values(hash=entry.hash, entries=AccessLogHead.entries + 1, updated_at=utcnow())
-    )
-    row = insert(_DECISIONS).values(**_columns(entry))  # Core: no ORM bookkeeping for a log row
+    move the head to it."""
+    values = {f"entry_{name}": value for name, value in _columns(entry).items()} | {
+        "head_location": entry.location_id,
+        "head_hash": entry.hash,
+        "head_updated_at": utcnow(),
+    }
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(row.add_cte(head.cte("moved_head")))
+        await session.execute(_ADD_ENTRY_MOVING_HEAD, values)
     else:
-        await session.execute(head)
-        await session.execute(row)
+        await session.execute(_MOVE_HEAD, values)
+        await session.execute(_ADD_ENTRY, values)
 
 
 def _columns(entry: LogEntry) -> dict[str, Any]:
