@@ -105,7 +105,7 @@ class _Facts:
     connected_at: datetime | None
     last_boot_at: datetime | None
     site: SiteFacts
-    tokens: list[TokenFacts]
+    prefixes: list[str]  # whose tokens may be listed: the owner's and the grants' subjects
     grants: list[Grant]
     partnerships: list[PartnershipFacts]
     version: int | None
@@ -114,6 +114,9 @@ class _Facts:
     limits_known: bool
     changes: int
     full_requested: bool
+    # The candidates, read only once the station is known to keep a list: with a large fleet this
+    # is the costly read, and most reconnecting stations need no change.
+    tokens: list[TokenFacts] = field(default_factory=list)
 
 
 @dataclass
@@ -146,7 +149,15 @@ async def sync_station(
     progress = _Progress(facts.limits, entries=facts.entries if facts.version is not None else None)
     progress.version = facts.version
     try:
-        outcome = await _talk(commands, facts, progress, timeout, now())
+        if not facts.limits_known:
+            progress.limits = await read_limits(commands, facts.ocpp_id, facts.protocol, timeout)
+            progress.limits_read = True
+        if progress.limits.enabled is False:
+            outcome = SyncOutcome("not_supported", "the station's local list is disabled")
+        else:
+            async with new_uow() as uow:
+                facts.tokens = await repo.candidate_tokens(uow.session, facts.prefixes)
+            outcome = await _talk(commands, facts, progress, timeout, now())
     except StationOffline as e:
         outcome = SyncOutcome("offline", e.detail)
     except StationTimeout as e:
@@ -224,7 +235,7 @@ async def _read_facts(uow: UnitOfWork, station_pk: int) -> _Facts | None:
         connected_at=station.connected_at,
         last_boot_at=station.last_boot_at,
         site=SiteFacts(site.org_path, site.timezone, location_id=site.location_id, station_id=station_pk),
-        tokens=await repo.candidate_tokens(db, prefixes),
+        prefixes=prefixes,
         grants=rules.grants,
         partnerships=rules.partnerships,
         version=row.version,
@@ -240,11 +251,6 @@ async def _read_facts(uow: UnitOfWork, station_pk: int) -> _Facts | None:
 async def _talk(
     commands: StationCommands, facts: _Facts, progress: _Progress, wait_s: float, at: datetime
 ) -> SyncOutcome:
-    if not facts.limits_known:
-        progress.limits = await read_limits(commands, facts.ocpp_id, facts.protocol, wait_s)
-        progress.limits_read = True
-    if progress.limits.enabled is False:
-        return SyncOutcome("not_supported", "the station's local list is disabled")
     answer = await commands.send(facts.ocpp_id, cmd.GetLocalListVersion(), wait_s)
     station_version = answer.payload.get("version")
     if not isinstance(station_version, int) or station_version < 0:
