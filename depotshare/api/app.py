@@ -49,8 +49,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if owned:  # a served process: no station is connected to it yet
             async with runtime.uow() as uow:
                 await stations_live.forget_connections(uow)
-        # Keeps the local lists of the stations connected to this process in sync.
-        local_list_sync = LocalListSync(runtime)
+        # Keeps the local lists of the stations connected to this process in sync; it steps
+        # aside while a reconnect storm boots (the boots need the CPU, the lists can wait).
+        gate = app.state.ocpp.boot_gate
+        local_list_sync = LocalListSync(runtime, hold_off=lambda: gate.booting > max(1, gate.slots // 10))
         local_list_sync.start()
         yield
         await local_list_sync.stop()

@@ -416,11 +416,17 @@ class LocalListSync:
     """Syncs the due stations connected to this process, every `poll_s` seconds, a few at a time."""
 
     def __init__(
-        self, runtime: Runtime, poll_s: float = POLL_S, now: Callable[[], datetime] = utcnow
+        self,
+        runtime: Runtime,
+        poll_s: float = POLL_S,
+        now: Callable[[], datetime] = utcnow,
+        hold_off: Callable[[], bool] = lambda: False,
     ) -> None:
         self.runtime = runtime
         self.poll_s = poll_s
         self.now = now
+        # True while the process has more urgent work (a reconnect storm booting): no new syncs.
+        self.hold_off = hold_off
         self._running: dict[int, asyncio.Task[SyncOutcome]] = {}
         self._slots = asyncio.Semaphore(CONCURRENT_SYNCS)
         self._task: asyncio.Task[None] | None = None
@@ -445,7 +451,7 @@ class LocalListSync:
     async def tick(self) -> list[int]:
         """Start a sync for every due station connected here; returns their ids."""
         commands: StationCommands | None = self.runtime.station_commands
-        if commands is None:
+        if commands is None or self.hold_off():
             return []
         now = self.now()
         async with self.runtime.uow() as uow:

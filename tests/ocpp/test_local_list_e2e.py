@@ -266,3 +266,18 @@ async def test_a_station_without_local_lists_is_not_asked_again_and_again(
     # Asked again at the hourly check, not every retry interval.
     wait = datetime.fromisoformat(view["next_sync_at"]) - datetime.fromisoformat(view["last_attempt_at"])
     assert wait >= timedelta(minutes=30)
+
+
+@pytest.mark.usefixtures("depot")
+async def test_the_sync_steps_aside_while_the_gateway_is_busy_booting(served: Served) -> None:
+    busy = True
+    task = LocalListSync(served.runtime, poll_s=0.05, hold_off=lambda: busy)
+    task.start()
+    try:
+        async with station(served, "ocpp1.6") as sim:
+            await asyncio.sleep(0.5)  # ten polls
+            assert sim.local_list.version == 0 and not sim.local_list.updates  # not asked yet
+            busy = False
+            await until(lambda: listed(sim) == {CARD})
+    finally:
+        await task.stop()
