@@ -42,7 +42,10 @@ test-postgres: $(BIN)/depotshare
 		echo "*** PostgreSQL not reachable at $(DEPOTSHARE_TEST_PG_URL): PostgreSQL pass SKIPPED ***"; \
 	fi
 
-test: lint test-sqlite test-postgres
+# The two database passes are independent (a temporary SQLite file, the PostgreSQL database `test`):
+# they run side by side on two cores, each pass's output printed whole when it ends.
+test: lint
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 docs: $(BIN)/depotshare
 	$(BIN)/python -m depotshare.tools.permissions_doc --write docs/permissions.md
