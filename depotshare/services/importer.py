@@ -165,13 +165,7 @@ class _Writer:
         await partners.internal_grants(doc.internal_grants)
 
     def count(self, section: str, created: bool, changed: bool) -> None:
-        tally = self.summary.sections[section]
-        if created:
-            tally.created += 1
-        elif changed:
-            tally.updated += 1
-        else:
-            tally.unchanged += 1
+        self.summary.sections[section].count(created, changed)
 
     def record(
         self,

@@ -40,13 +40,7 @@ class PartnerWriter:
         self.uow, self.session, self.cat, self.summary, self.record = uow, uow.session, cat, summary, record
 
     def count(self, section: str, created: bool, changed: bool) -> None:
-        tally = self.summary.sections[section]
-        if created:
-            tally.created += 1
-        elif changed:
-            tally.updated += 1
-        else:
-            tally.unchanged += 1
+        self.summary.sections[section].count(created, changed)
 
     # --- tariffs ---------------------------------------------------------------------------------
 

@@ -30,13 +30,7 @@ class RoamingWriter:
         self.uow, self.session, self.cat, self.summary, self.record = uow, uow.session, cat, summary, record
 
     def count(self, created: bool, changed: bool) -> None:
-        tally = self.summary.sections["roaming_partners"]
-        if created:
-            tally.created += 1
-        elif changed:
-            tally.updated += 1
-        else:
-            tally.unchanged += 1
+        self.summary.sections["roaming_partners"].count(created, changed)
 
     async def partner(self, entry: RoamingPartnerIn) -> None:
         row = self.cat.roaming_partners.get(entry.key)

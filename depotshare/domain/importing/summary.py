@@ -28,6 +28,15 @@ class Tally:
     unchanged: int = 0
     deleted: int = 0  # grants a partnership entry (or a host's internal grants) no longer lists
 
+    def count(self, created: bool, changed: bool) -> None:
+        """One entry of the file: created, else updated when it changed anything, else unchanged."""
+        if created:
+            self.created += 1
+        elif changed:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
 
 @dataclass
 class ImportSummary:
