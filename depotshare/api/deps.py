@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from depotshare.domain.actor import Actor
 from depotshare.domain.errors import Unauthenticated
+from depotshare.domain.keys import MAX_ID
 from depotshare.services import auth
 from depotshare.services.runtime import Runtime
 from depotshare.services.unit_of_work import UnitOfWork
@@ -44,7 +45,6 @@ CurrentActor = Annotated[Actor, Depends(get_actor)]
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 # Database ids are 32-bit; larger numbers cannot name anything and must not reach the query.
-MAX_ID = 2**31 - 1
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 OrgFilter = Annotated[

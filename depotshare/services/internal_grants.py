@@ -23,6 +23,7 @@ from depotshare.domain.importing.partners import (
     check_internal_subject,
     grant_values,
 )
+from depotshare.domain.keys import as_id
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access import require
 from depotshare.services.local_lists import mark_grants_dirty
@@ -90,8 +91,8 @@ async def _access(uow: UnitOfWork, actor: Actor, ref: str, action: Action = Acti
     row = None
     if sep:
         row = await repo.internal_grant_scoped(uow.session, actor.scope, host=host, key=key)
-    elif ref.isdigit() and len(ref) <= 10 and int(ref) <= 2**31 - 1:
-        row = await repo.internal_grant_scoped(uow.session, actor.scope, id=int(ref))
+    elif (grant_id := as_id(ref)) is not None:
+        row = await repo.internal_grant_scoped(uow.session, actor.scope, id=grant_id)
     if row is None:
         raise NotFound(f"internal grant {ref!r} not found")
     if action is Action.WRITE:

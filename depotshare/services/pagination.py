@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from depotshare.domain.errors import InvalidInput
+from depotshare.domain.keys import as_id
 
 T = TypeVar("T")
-_MAX_ID = 2**31 - 1
 R = TypeVar("R")
 
 
@@ -22,10 +22,10 @@ class Page(Generic[T]):
 def decode_cursor(cursor: str | None) -> int | None:
     if cursor is None or cursor == "":
         return None
-    # Ids are 32-bit on PostgreSQL; anything longer was not issued by us and would overflow the query.
-    if not cursor.isdigit() or len(cursor) > 10 or int(cursor) > _MAX_ID:
+    after = as_id(cursor)
+    if after is None:
         raise InvalidInput("cursor", "not a cursor returned by this API")
-    return int(cursor)
+    return after
 
 
 def page_of(rows: Sequence[R], limit: int, key: Callable[[R], int], view: Callable[[R], T]) -> Page[T]:

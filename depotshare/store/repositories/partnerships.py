@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from depotshare.domain.keys import as_id
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.domain.orgs.scope import Scope
 from depotshare.store.models import (
@@ -166,8 +167,8 @@ async def grant_scoped(session: AsyncSession, scope: Scope, partnership_id: int,
     """A visible grant of the partnership by key, or (for a grant without one) by id."""
     base = select(Grant).where(Grant.partnership_id == partnership_id, grant_visible(scope))
     found: Grant | None = await session.scalar(base.where(Grant.key == ref).order_by(Grant.id).limit(1))
-    if found is None and ref.isdigit() and len(ref) <= 10 and int(ref) <= 2**31 - 1:
-        found = await session.scalar(base.where(Grant.id == int(ref), Grant.key.is_(None)))
+    if found is None and (grant_id := as_id(ref)) is not None:
+        found = await session.scalar(base.where(Grant.id == grant_id, Grant.key.is_(None)))
     return found
 
 
