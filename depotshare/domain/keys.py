@@ -14,6 +14,7 @@ MAX_ID = 2**31 - 1
 
 def as_id(text: str) -> int | None:
     """The id a text names, or None when it is not a decimal number in the id range."""
-    if not text.isdigit() or len(text) > 10 or int(text) > MAX_ID:
+    # isdigit() alone admits digits int() refuses, such as '²'.
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > MAX_ID:
         return None
     return int(text)
