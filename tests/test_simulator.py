@@ -754,3 +754,29 @@ async def test_sessions_reach_the_database(served: Served, depot: None, protocol
             r.started_at is not None and r.stopped_at is not None and r.started_at < r.stopped_at
             for r in rows
         )
+
+
+# --- the offline queue -----------------------------------------------------------------------
+
+
+async def test_two_flushes_at_once_send_each_queued_message_once() -> None:
+    """A reconnect flushes the queue while a flusher that `send` started may still run: the
+    two must not both send the head (once twice, then an IndexError on an empty queue)."""
+    from depotshare.simulator.station import Pending
+    from depotshare.simulator.station16 import Station16
+
+    cfg = SimConfig(url="ws://127.0.0.1:9/ocpp", station_ids=("SIM-001",), protocol="ocpp1.6")
+    station = Station16("SIM-001", 0, cfg, Stats(), asyncio.Event())
+    sent: list[int] = []
+
+    async def call(payload: int) -> str:  # the link: answers after the event loop turned
+        await asyncio.sleep(0)
+        sent.append(payload)
+        return "ok"
+
+    station.call = call  # type: ignore[method-assign]
+    for n in range(5):
+        station._queue.append(Pending(lambda n=n: n))  # type: ignore[misc]
+    await asyncio.gather(station._flush(), station._flush())
+    assert sent == [0, 1, 2, 3, 4]
+    assert not station.has_queued

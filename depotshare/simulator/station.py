@@ -188,6 +188,9 @@ class Station(abc.ABC):
         self._queue_offline = True
         self._queue: deque[Pending] = deque()
         self._flusher: asyncio.Task[None] | None = None
+        # One sender of the queue at a time: a reconnect's flush and a flusher started by `send`
+        # would otherwise both send the head and both pop it (a message twice, then an empty pop).
+        self._flush_lock = asyncio.Lock()
         self._flushed = asyncio.Event()
         self._flushed.set()
         self._heartbeat: asyncio.Task[None] | None = None
@@ -520,17 +523,18 @@ class Station(abc.ABC):
             self._flusher = asyncio.create_task(self._flush())
 
     async def _flush(self) -> None:
-        while self._queue:
-            item = self._queue[0]
-            payload = item.build()
-            try:
-                result = None if payload is None else await self.call(payload)
-            except Disconnected:
-                return  # kept at the head; the next connection sends it
-            self._queue.popleft()
-            if result is not None and item.on_result is not None:
-                item.on_result(result)
-        self._flushed.set()
+        async with self._flush_lock:
+            while self._queue:
+                item = self._queue[0]
+                payload = item.build()
+                try:
+                    result = None if payload is None else await self.call(payload)
+                except Disconnected:
+                    return  # kept at the head; the next connection sends it
+                self._queue.popleft()
+                if result is not None and item.on_result is not None:
+                    item.on_result(result)
+            self._flushed.set()
 
     # --- shared behaviour ------------------------------------------------------------------
 
