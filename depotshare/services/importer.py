@@ -241,9 +241,8 @@ class _Writer:
         row = self.cat.users.get(entry.email)
         created = row is None
         if row is None:
-            row = User(
-                email=entry.email, name=entry.name, password_hash=_new_hash(entry), is_active=entry.active
-            )
+            row = User(email=entry.email, name=entry.name, is_active=entry.active)
+            _set_password(row, entry)
             self.session.add(row)
             await self.uow.flush()
             self.cat.add(row)
@@ -398,7 +397,8 @@ class _Writer:
         before = None if row is None else self.station_picture(row)
         changed = password_changed = row is None
         if row is None:
-            row = ChargingStation(location_id=location.id, ocpp_id=entry.id, password_hash=_new_hash(entry))
+            row = ChargingStation(location_id=location.id, ocpp_id=entry.id)
+            _set_password(row, entry)
             self.session.add(row)
             await self.uow.flush()
             self.cat.add(row)
@@ -455,18 +455,29 @@ _PICTURES: dict[type[Any], Callable[[Catalogue, Any], BaseModel]] = {
 }
 
 
-def _new_hash(entry: UserIn | StationIn) -> str | None:
+def _set_password(row: User | ChargingStation, entry: UserIn | StationIn) -> None:
+    """The credentials of a new row: a password is hashed (with its keyed check), a hash kept."""
     if entry.password is not None:
-        return security.hash_password(entry.password)
-    return entry.password_hash
+        row.password_hash = security.hash_password(entry.password)
+        row.password_check = security.password_check(row.password_hash, entry.password)
+    else:
+        row.password_hash, row.password_check = entry.password_hash, None
 
 
 def _password_changes(row: User | ChargingStation, entry: UserIn | StationIn) -> bool:
-    """Set the password the file gives unless the stored hash already verifies it."""
-    if entry.password is not None and not security.verify_password(row.password_hash, entry.password):
-        row.password_hash = security.hash_password(entry.password)
+    """Set the password the file gives unless the stored one is it already. The keyed check answers
+    that without argon2 (an unchanged file re-imports in well under a second per login); only a
+    row without a current check (set by the API, another secret) is verified with argon2 once, and
+    gets its check then, which changes no credential and so counts as unchanged."""
+    if entry.password is not None:
+        if security.check_matches(row.password_check, row.password_hash, entry.password):
+            return False
+        if row.password_hash is not None and security.verify_password(row.password_hash, entry.password):
+            row.password_check = security.password_check(row.password_hash, entry.password)
+            return False
+        _set_password(row, entry)
         return True
     if entry.password_hash is not None and row.password_hash != entry.password_hash:
-        row.password_hash = entry.password_hash
+        _set_password(row, entry)
         return True
     return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -39,6 +40,30 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _default_hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def password_check(password_hash: str, password: str, settings: Settings | None = None) -> str:
+    """A keyed verifier kept beside an argon2 hash so that the import can tell an unchanged password
+    without argon2 (docs/adr/0004-keyed-password-check.md): HMAC-SHA-256 under a key derived from
+    the server secret, over the stored hash (its salt makes the verifier per login, and a hash set by
+    any other path leaves the old verifier matching nothing) and the password."""
+    key = _check_key((settings or get_settings()).jwt_secret())
+    message = password_hash.encode() + b"\0" + password.encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def check_matches(stored_check: str | None, password_hash: str | None, password: str) -> bool:
+    """Whether `password` is the one `password_hash` was made of, told by the stored verifier alone:
+    False means 'not known', and the caller verifies with argon2."""
+    if not stored_check or not password_hash:
+        return False
+    return hmac.compare_digest(stored_check, password_check(password_hash, password))
+
+
+@lru_cache
+def _check_key(secret: str) -> bytes:
+    # A key of its own (not the JWT signing key itself), so the two uses never share a MAC.
+    return hmac.new(secret.encode(), b"depotshare password check v1", hashlib.sha256).digest()
 
 
 def is_password_hash(value: str) -> bool:

@@ -49,6 +49,7 @@ class ChargingStation(Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
     ocpp_id: Mapped[str] = mapped_column(String(48), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_check: Mapped[str | None] = mapped_column(String(64))  # services/security.password_check
     vendor: Mapped[str | None] = mapped_column(String(50))
     model: Mapped[str | None] = mapped_column(String(50))
     serial_number: Mapped[str | None] = mapped_column(String(50))
