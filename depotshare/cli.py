@@ -37,10 +37,27 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 @app.command()
 def migrate() -> None:
     """Apply database migrations (DEPOTSHARE_DATABASE_URL)."""
-    from depotshare.services.migrations import upgrade
+    from depotshare.services.migrations import revisions_after, upgrade
 
-    upgrade(get_settings().database_url)
-    typer.echo("database is up to date")
+    url = get_settings().database_url
+    pending = revisions_after(run(_database_revision(url)))
+    upgrade(url)
+    if not pending:
+        typer.echo(f"database is up to date (at {run(_database_revision(url))})")
+    else:
+        plural = "migration" if len(pending) == 1 else "migrations"
+        typer.echo(f"applied {len(pending)} {plural} ({', '.join(pending)}), now at {pending[-1]}")
+
+
+async def _database_revision(url: str) -> str | None:
+    from depotshare.services.migrations import current_revision
+    from depotshare.store.database import make_engine
+
+    engine = make_engine(url)
+    try:
+        return await current_revision(engine)
+    finally:
+        await engine.dispose()
 
 
 @app.command()
@@ -100,11 +117,15 @@ def _settle_garbage_collector() -> None:
 def create_admin(
     email: str,
     name: Annotated[str, typer.Option(help="display name")] = "Platform Admin",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+    password: Annotated[
+        str | None, typer.Option(help="the password; asked for (hidden, twice) when not given")
+    ] = None,
 ) -> None:
     """Create (or reset the password of) a platform admin login."""
     from depotshare.services.bootstrap import ensure_platform_admin
 
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 8:
         fail("--password: at least 8 characters")
     created = run(ensure_platform_admin(get_settings(), email, name, password))
@@ -126,14 +147,39 @@ def export_file(
     ] = None,
     org: Annotated[str | None, typer.Option(help="only this organisation's subtree")] = None,
 ) -> None:
-    """Write the platform's set-up in the import format (round-trips through `import`)."""
+    """Write the platform's set-up in the import format (round-trips through `import`). The file
+    holds password hashes: it is created readable by its owner only (mode 0600)."""
     from depotshare.services.exporter import run_export
 
-    text = run(run_export(get_settings(), org))
+    exported = run(run_export(get_settings(), org))
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(exported.text)
+        where = "standard output"
     else:
-        output.write_text(text)
+        _write_private(output, exported.text)
+        where = f"{output} (mode 0600)"
+    typer.echo(f"exported {exported.describe()} to {where}", err=True)
+    if exported.secrets:
+        typer.echo("it holds password and token hashes: keep it private, out of version control", err=True)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` through a file created with mode 0600 beside it and renamed over it:
+    the content is never readable by others, not even for a moment, whatever `path` was before."""
+    import os
+    import tempfile
+
+    try:
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        fail(f"--output: cannot write {path} ({e.strerror})")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(temporary, path)
+    except OSError as e:
+        Path(temporary).unlink(missing_ok=True)
+        fail(f"--output: cannot write {path} ({e.strerror})")
 
 
 # The simulator is a pure OCPP client; its module imports nothing heavy until it runs.

@@ -17,17 +17,17 @@ def verify_log(
 ) -> None:
     """Check every location's decision log chain and head. Exit 1 when a log was tampered with."""
     from depotshare.cli import run
-    from depotshare.services.access_log import run_verify
+    from depotshare.services.access_log import ChainReport, run_verify
 
-    reports = run(run_verify(get_settings(), location))
-    broken = 0
-    for r in reports:
+    def show(r: ChainReport) -> None:
         name = r.location_key or f"location #{r.location_id} (deleted)"
         if r.intact:
             typer.echo(f"ok       {name}: {r.entries} entries, chain and head intact")
         else:
-            broken += 1
             typer.echo(f"BROKEN   {name}: {r.problem}")
+
+    reports = run(run_verify(get_settings(), location, show))
+    broken = sum(not r.intact for r in reports)
     if not reports:
         typer.echo("no decisions logged yet")
     typer.echo(f"{len(reports)} location(s) checked, {broken} broken")

@@ -3,6 +3,7 @@ the head recorded with the last append (domain/access_log.py has the chain itsel
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from depotshare.config import Settings
@@ -29,8 +30,9 @@ class ChainReport:
         return self.problem is None
 
 
-async def verify_logs(uow: UnitOfWork, location_key: str | None = None) -> list[ChainReport]:
-    """One report per location with a log (or only `location_key`'s)."""
+async def verify_logs(uow: UnitOfWork, location_key: str | None = None) -> AsyncIterator[ChainReport]:
+    """One report per location with a log (or only `location_key`'s), each as soon as its log is
+    checked; a log is read in pages of PAGE entries, so memory stays flat whatever its length."""
     db = uow.session
     if location_key is not None:
         location = await locations_repo.get_by_key(db, location_key)
@@ -41,11 +43,9 @@ async def verify_logs(uow: UnitOfWork, location_key: str | None = None) -> list[
         ids = await repo.logged_locations(db)
     heads = await repo.heads(db)
     keys = await locations_repo.keys_by_id(db, ids)
-    reports = []
     for location_id in ids:
         key = keys[location_id][0] if location_id in keys else None
-        reports.append(await _verify_location(uow, location_id, key, heads.get(location_id)))
-    return reports
+        yield await _verify_location(uow, location_id, key, heads.get(location_id))
 
 
 async def _verify_location(
@@ -62,7 +62,6 @@ async def _verify_location(
             problem = f"entry {row_id} does not follow the entry before it (changed, removed or inserted)"
             return ChainReport(location_id, key, count + broken, row_id, problem)
         after_id, prev, count = page[-1][0], page[-1][1].hash, count + len(page)
-        uow.session.expunge_all()  # keep memory flat over long logs
     if head is None:
         missing = None if count == 0 else "the log has no recorded head"
         return ChainReport(location_id, key, count, None, missing)
@@ -76,12 +75,18 @@ async def _verify_location(
     return ChainReport(location_id, key, count, None, None)
 
 
-async def run_verify(settings: Settings, location_key: str | None) -> list[ChainReport]:
-    """The CLI use case: check and report, writing nothing."""
+async def run_verify(
+    settings: Settings, location_key: str | None, on_report: Callable[[ChainReport], None]
+) -> list[ChainReport]:
+    """The CLI use case: check and report (each location as it is done), writing nothing."""
     runtime = Runtime(settings)
+    reports = []
     try:
         await runtime.require_current_schema()
         async with runtime.uow() as uow:
-            return await verify_logs(uow, location_key)
+            async for report in verify_logs(uow, location_key):
+                on_report(report)
+                reports.append(report)
     finally:
         await runtime.close()
+    return reports

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -82,14 +83,53 @@ def _enum(kind: type[E], value: str) -> E | str:
         return value  # written as stored; the import will name it if it is not valid
 
 
-async def run_export(settings: Settings, org_key: str | None) -> str:
+@dataclass(frozen=True)
+class Export:
+    text: str
+    counts: dict[str, int]  # section -> entries written (organisations and stations nested included)
+
+    @property
+    def secrets(self) -> int:
+        """Entries carrying a password hash or a token hash: the file is to be kept private."""
+        return (
+            self.counts.get("users", 0)
+            + self.counts.get("stations", 0)
+            + self.counts.get("roaming_partners", 0)
+        )
+
+    def describe(self) -> str:
+        written = ", ".join(f"{n} {section.replace('_', ' ')}" for section, n in self.counts.items() if n)
+        return written or "nothing (an empty platform)"
+
+
+def export_counts(doc: ImportFile) -> dict[str, int]:
+    def orgs(entries: list[OrganisationIn]) -> int:
+        return sum(1 + orgs(e.children) for e in entries)
+
+    return {
+        "organisations": orgs(doc.organisations),
+        "users": len(doc.users),
+        "employees": len(doc.employees),
+        "vehicles": len(doc.vehicles),
+        "locations": len(doc.locations),
+        "stations": sum(len(loc.stations or []) for loc in doc.locations),
+        "tokens": len(doc.tokens),
+        "tariffs": len(doc.tariffs),
+        "roaming_partners": len(doc.roaming_partners or []),
+        "partnerships": len(doc.partnerships),
+        "internal_grants": len(doc.internal_grants),
+    }
+
+
+async def run_export(settings: Settings, org_key: str | None) -> Export:
     runtime = Runtime(settings)
     try:
         await runtime.require_current_schema()
         async with runtime.uow() as uow:
-            return dump_yaml(await export_document(uow, org_key))
+            doc = await export_document(uow, org_key)
     finally:
         await runtime.close()
+    return Export(dump_yaml(doc), export_counts(doc))
 
 
 async def export_document(uow: UnitOfWork, org_key: str | None) -> ImportFile:

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import depotshare.store.migrations as migrations_pkg
 from depotshare.domain.errors import Conflict
-from depotshare.store.models import Base
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only by what migrates: the check every CLI command makes first reads the
+# version table and the scripts' revision lines itself (alembic's import alone is ~0.3 s).
 SCRIPT_LOCATION = str(Path(migrations_pkg.__file__).parent)
+_REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*['\"]?([\w]+)['\"]?", re.MULTILINE)
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", SCRIPT_LOCATION)
     cfg.set_main_option("sqlalchemy.url", url)
@@ -27,11 +34,56 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate a database from a synchronous caller (the CLI)."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
+
+
+@lru_cache
+def _scripts() -> dict[str, str | None]:
+    """revision -> the revision it follows, read from the scripts in versions/."""
+    chain: dict[str, str | None] = {}
+    for script in (Path(SCRIPT_LOCATION) / "versions").glob("*.py"):
+        found: dict[str, str] = {m[1]: m[2] for m in _REVISION.finditer(script.read_text(encoding="utf-8"))}
+        if "revision" in found:
+            down = found.get("down_revision")
+            chain[found["revision"]] = None if down in (None, "None") else down
+    return chain
+
+
+def head_revision() -> str:
+    """The latest revision: the one no other script follows."""
+    heads = set(_scripts()) - set(_scripts().values())
+    if len(heads) != 1:
+        raise RuntimeError(f"the migration scripts have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
+
+
+def revisions_after(revision: str | None) -> list[str]:
+    """The revisions an upgrade from `revision` (None: an empty database) to the head applies, in order."""
+    chain, pending = _scripts(), []
+    at: str | None = head_revision()
+    if revision is not None and revision not in chain:  # a database newer than this code
+        return []
+    while at is not None and at != revision:
+        pending.append(at)
+        at = chain[at]
+    return pending[::-1]
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at; None when it was never migrated."""
+    async with engine.connect() as conn:
+        try:
+            return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        except DBAPIError:  # no version table
+            return None
 
 
 async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
     """Migrate from inside a running event loop (the app at start-up, the tests)."""
+    from alembic import command
+
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
 
     def run(sync_conn):  # type: ignore[no-untyped-def]
@@ -45,6 +97,11 @@ async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
 async def pending_model_changes(engine: AsyncEngine) -> list[object]:
     """What the models have that the migrations do not (what `alembic check` reports)."""
 
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from depotshare.store.models import Base
+
     def diff(sync_conn):  # type: ignore[no-untyped-def]
         ctx = MigrationContext.configure(sync_conn, opts={"compare_type": True})
         return compare_metadata(ctx, Base.metadata)
@@ -55,15 +112,10 @@ async def pending_model_changes(engine: AsyncEngine) -> list[object]:
 
 async def require_current_schema(engine: AsyncEngine) -> None:
     """Refuse to work on a database that `depotshare migrate` has not brought to the latest revision."""
-    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
-
-    def current(sync_conn):  # type: ignore[no-untyped-def]
-        return MigrationContext.configure(sync_conn).get_current_revision()
-
-    async with engine.connect() as conn:
-        revision = await conn.run_sync(current)
-    if revision != script.get_current_head():
+    revision = await current_revision(engine)
+    head = head_revision()
+    if revision != head:
         raise Conflict(
             f"the database at {engine.url.render_as_string(hide_password=True)} is not migrated "
-            f"(revision {revision or 'none'}, latest {script.get_current_head()}): run `depotshare migrate`"
+            f"(revision {revision or 'none'}, latest {head}): run `depotshare migrate`"
         )
