@@ -40,13 +40,21 @@ def simulate(
     power_kw: Annotated[float, typer.Option(help="charging power")] = 11.0,
     duration: Annotated[
         float | None,
-        typer.Option(help="seconds each station runs; sessions share it (default 60; scenario: its steps)"),
+        typer.Option(
+            help="seconds each station runs; sessions share it (default 60; scenario: its steps, a `hold` until Ctrl-C)"
+        ),
     ] = None,
     sessions: Annotated[int, typer.Option(help="sessions per station")] = 1,
     connectors: Annotated[int, typer.Option(help="connectors (2.0.1: EVSEs) per station")] = 1,
     processes: Annotated[int, typer.Option(help="worker processes sharing the stations")] = 1,
     scenario: Annotated[Path | None, typer.Option(help="YAML scenario file (docs/simulator.md)")] = None,
-    speed: Annotated[float, typer.Option(help="station clock speed-up (energy and timestamps)")] = 1.0,
+    speed: Annotated[
+        float,
+        typer.Option(
+            help="station clock speed-up: energy, intervals and timestamps run this many times faster,"
+            " so timestamps run ahead of the wall clock (into the future); 1: real time"
+        ),
+    ] = 1.0,
     ramp: Annotated[float, typer.Option(help="spread the first connections over this many seconds")] = 0.0,
     call_timeout: Annotated[float, typer.Option(help="seconds to wait for each answer")] = 30.0,
     meter_start: Annotated[int, typer.Option(help="energy register at the start, Wh")] = 0,

@@ -39,7 +39,9 @@ class SimConfig:
     sessions: int = 1
     connectors: int = 1
     processes: int = 1
-    speed: float = 1.0  # station clock and energy run this many times faster than the wall clock
+    # The station clock starts at the wall clock; energy, intervals and timestamps run `speed` times
+    # faster, so above 1 the timestamps move ahead of the wall clock (sessions in the future).
+    speed: float = 1.0
     ramp_s: float = 0.0  # spread the stations' first connection over this many seconds
     call_timeout_s: float = 30.0
     validate: bool = True  # JSON-schema validation of the simulator's own messages
