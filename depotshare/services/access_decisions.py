@@ -5,8 +5,6 @@ tokens; a driver those about its own cards. Export as CSV with the same filters,
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +15,7 @@ from depotshare.domain.actor import Actor
 from depotshare.domain.errors import InvalidInput, NotFound
 from depotshare.domain.fleet.tokens import uid_candidates
 from depotshare.services.charging_sessions import decode_time_cursor, encode_time_cursor, period_bound
+from depotshare.services.csv_export import EXPORT_BATCH, cell, stream
 from depotshare.services.orgs import access_org
 from depotshare.services.pagination import Page
 from depotshare.services.runtime import Runtime
@@ -29,7 +28,6 @@ from depotshare.store.repositories.orgs import keys_by_id as org_keys
 from depotshare.store.repositories.session_queries import station_ids_by_id
 
 INTERNAL = "internal"  # the grant of an accepted decision without one: the owner's implicit grant
-EXPORT_BATCH = 500
 CSV_COLUMNS = (
     "at",
     "location",
@@ -45,7 +43,6 @@ CSV_COLUMNS = (
     "hash",
 )
 _RESULTS = {"accepted": True, "refused": False}
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -177,47 +174,31 @@ async def get_decision(uow: UnitOfWork, actor: Actor, decision_id: int) -> Decis
     return (await _views(uow, [row]))[0]
 
 
-def _cell(value: str | None) -> str:
-    """Free text a station sent, kept from being read as a formula by a spreadsheet."""
-    if value is None:
-        return ""
-    return "'" + value if value.startswith(_FORMULA) else value
-
-
 def csv_row(view: DecisionView) -> list[str]:
     return [
         view.at.isoformat().replace("+00:00", "Z"),
         view.location or "",
         view.station or "",
         "" if view.evse_id is None else str(view.evse_id),
-        _cell(view.id_token),
+        cell(view.id_token),
         view.token_org or "",
         view.partner_org or "",
         view.grant or "",
         view.decision,
-        _cell(view.reason),
+        cell(view.reason),
         view.source,
         view.hash,
     ]
 
 
-def _lines(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()
+def export_csv(runtime: Runtime, actor: Actor, where: repo.DecisionFilter) -> AsyncIterator[str]:
+    """The whole filtered log as CSV, newest first, in batches; filters come from `resolve`."""
 
+    async def batch(
+        uow: UnitOfWork, before: repo.TimeKey | None, limit: int
+    ) -> tuple[list[list[str]], repo.TimeKey | None]:
+        rows = await repo.list_scoped(uow.session, actor.scope, where, before=before, limit=limit)
+        views = await _views(uow, rows)
+        return [csv_row(v) for v in views], (rows[-1].at, rows[-1].id) if rows else None
 
-async def export_csv(runtime: Runtime, actor: Actor, where: repo.DecisionFilter) -> AsyncIterator[str]:
-    """The whole filtered log as CSV, newest first, read in batches in a unit of work of its own
-    (the response streams after the request's has ended); filters come from `resolve`."""
-    yield _lines([list(CSV_COLUMNS)])
-    before: repo.TimeKey | None = None
-    while True:
-        async with runtime.uow() as uow:
-            rows = await repo.list_scoped(uow.session, actor.scope, where, before=before, limit=EXPORT_BATCH)
-            views = await _views(uow, rows)
-            before = (rows[-1].at, rows[-1].id) if rows else None
-        if views:
-            yield _lines([csv_row(v) for v in views])
-        if len(rows) < EXPORT_BATCH:
-            return
+    return stream(runtime, CSV_COLUMNS, batch, EXPORT_BATCH)

@@ -5,6 +5,7 @@ the fleet's own attribution (employee, vehicle, cost centre) is shown to the fle
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -14,8 +15,10 @@ from depotshare.domain.charging.sessions import SessionState
 from depotshare.domain.errors import InvalidInput
 from depotshare.domain.fleet.tokens import uid_candidates
 from depotshare.services.access import found
+from depotshare.services.csv_export import EXPORT_BATCH, cell, stream
 from depotshare.services.orgs import access_org
 from depotshare.services.pagination import Page, decode_cursor
+from depotshare.services.runtime import Runtime
 from depotshare.services.unit_of_work import UnitOfWork
 from depotshare.store.models import ChargingSession, MeterValue
 from depotshare.store.repositories import session_queries as repo
@@ -213,11 +216,45 @@ async def list_sessions(
 ) -> Page[SessionView]:
     """Newest first (by id, the order sessions were recorded). `org` keeps sessions whose token's or
     location's organisation lies in that subtree; the period applies to `started_at`."""
+    where = await session_filter(
+        uow,
+        actor,
+        org=org,
+        location=location,
+        station=station,
+        token=token,
+        state=state,
+        flagged=flagged,
+        started_from=started_from,
+        started_to=started_to,
+    )
+    rows = await repo.list_scoped(
+        uow.session, actor.scope, where, before_id=decode_cursor(cursor), limit=limit + 1
+    )
+    items = await _views(uow, actor, rows[:limit])
+    return Page(items, str(items[-1].id) if len(rows) > limit else None)
+
+
+async def session_filter(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    org: str | None = None,
+    location: str | None = None,
+    station: str | None = None,
+    token: str | None = None,
+    state: SessionState | None = None,
+    flagged: bool | None = None,
+    started_from: str | None = None,
+    started_to: str | None = None,
+) -> repo.SessionFilter:
+    """The list's filters checked and resolved before anything is read (a CSV export then fails
+    with a problem, never halfway through)."""
     since = period_bound(started_from, "from")
     until = period_bound(started_to, "to", end=True)
     if since is not None and until is not None and until <= since:
         raise InvalidInput("to", "the period ends before it starts")
-    where = repo.SessionFilter(
+    return repo.SessionFilter(
         org_prefix=(await access_org(uow, actor, org)).path if org else None,
         location=location,
         station=station,
@@ -227,11 +264,72 @@ async def list_sessions(
         started_from=since,
         started_before=until,
     )
-    rows = await repo.list_scoped(
-        uow.session, actor.scope, where, before_id=decode_cursor(cursor), limit=limit + 1
-    )
-    items = await _views(uow, actor, rows[:limit])
-    return Page(items, str(items[-1].id) if len(rows) > limit else None)
+
+
+CSV_COLUMNS = (
+    "id",
+    "station",
+    "location",
+    "evse",
+    "connector",
+    "transaction_id",
+    "state",
+    "id_token",
+    "token",
+    "token_org",
+    "owner_org",
+    "employee",
+    "vehicle",
+    "cost_centre",
+    "auth_status",
+    "started_at",
+    "stopped_at",
+    "energy_kwh",
+    "stop_reason",
+    "flags",
+    "offline",
+)
+
+
+def _time(value: datetime | None) -> str:
+    return "" if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def csv_row(v: SessionView) -> list[str]:
+    """One session; the station's and users' free text guarded against spreadsheet formulas."""
+    return [
+        str(v.id),
+        cell(v.station),
+        v.location or "",
+        "" if v.evse_id is None else str(v.evse_id),
+        "" if v.connector_id is None else str(v.connector_id),
+        cell(v.transaction_id),
+        v.state,
+        cell(v.id_token),
+        v.token or "",
+        v.token_org or "",
+        v.owner_org or "",
+        v.employee or "",
+        v.vehicle or "",
+        cell(v.cost_centre),
+        v.auth_status or "",
+        _time(v.started_at),
+        _time(v.stopped_at),
+        v.energy_kwh or "",
+        cell(v.stop_reason),
+        " ".join(v.flags),
+        "true" if v.offline else "false",
+    ]
+
+
+def export_csv(runtime: Runtime, actor: Actor, where: repo.SessionFilter) -> AsyncIterator[str]:
+    """Every session the filter keeps, newest first as the list, as CSV in batches."""
+
+    async def batch(uow: UnitOfWork, before: int | None, limit: int) -> tuple[list[list[str]], int | None]:
+        rows = await repo.list_scoped(uow.session, actor.scope, where, before_id=before, limit=limit)
+        return [csv_row(v) for v in await _views(uow, actor, rows)], rows[-1].id if rows else None
+
+    return stream(runtime, CSV_COLUMNS, batch, EXPORT_BATCH)
 
 
 async def get_session(uow: UnitOfWork, actor: Actor, session_id: int) -> SessionView:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
 
+from depotshare.api.csv import csv_response, wants_csv
 from depotshare.api.deps import CurrentActor, IdPath, Limit, UoW, get_runtime
 from depotshare.api.schemas.common import PageOut
 from depotshare.domain.access_log import DecisionSource
@@ -18,14 +18,6 @@ from depotshare.services.runtime import Runtime
 router = APIRouter(prefix="/access-decisions", tags=["access decisions"])
 
 _PERIOD = "a date (YYYY-MM-DD, UTC) or a date-time with offset"
-CSV = "text/csv"
-
-
-def _wants_csv(request: Request, format: str | None) -> bool:
-    if format is not None:
-        return format.strip().lower() == "csv"
-    accept = request.headers.get("accept", "")
-    return CSV in accept and "application/json" not in accept
 
 
 @router.get("", response_model=PageOut[DecisionView])
@@ -67,13 +59,9 @@ async def list_access_decisions(
     decision as CSV instead of a page: at, location, station, evse, id_token, token_org,
     partner_org, grant, decision, reason, source, hash."""
     query = DecisionQuery(location, station, partner, token, org, from_, to, result, source)
-    if _wants_csv(request, format):
+    if wants_csv(request, format):
         where = await access_decisions.resolve(uow, actor, query)
-        return StreamingResponse(
-            access_decisions.export_csv(runtime, actor, where),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="access-decisions.csv"'},
-        )
+        return csv_response(access_decisions.export_csv(runtime, actor, where), "access-decisions.csv")
     return await access_decisions.list_decisions(uow, actor, query, cursor=cursor, limit=limit)
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from depotshare.api.deps import CurrentActor, Cursor, IdPath, Limit, OrgFilter, UoW
+from depotshare.api.csv import csv_response, wants_csv
+from depotshare.api.deps import CurrentActor, Cursor, IdPath, Limit, OrgFilter, UoW, get_runtime
 from depotshare.api.schemas.common import PageOut
 from depotshare.domain.charging.sessions import SessionState
 from depotshare.services import charging_sessions
 from depotshare.services.charging_sessions import MeterValueView, SessionView
+from depotshare.services.runtime import Runtime
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
@@ -20,8 +22,10 @@ _PERIOD = "a date (YYYY-MM-DD, UTC) or a date-time with offset"
 
 @router.get("", response_model=PageOut[SessionView])
 async def list_sessions(
+    request: Request,
     uow: UoW,
     actor: CurrentActor,
+    runtime: Annotated[Runtime, Depends(get_runtime)],
     limit: Limit = 50,
     cursor: Cursor = None,
     org: OrgFilter = None,
@@ -39,6 +43,7 @@ async def list_sessions(
         str | None,
         Query(max_length=40, description=f"started before; a date includes that whole day: {_PERIOD}"),
     ] = None,
+    format: Annotated[str | None, Query(max_length=10, description="csv: every match as CSV")] = None,
 ) -> object:
     """Newest first by id (the order sessions were recorded; a session reported late from a station's
     offline queue sorts where it arrived, its `started_at` says when it happened); pass `next_cursor`
@@ -46,7 +51,25 @@ async def list_sessions(
     subtree; `from`/`to` select by `started_at` (a date is a UTC day, `to` includes it; a date-time
     needs its offset; sessions without a start, e.g. orphans, match no period). Always only what the
     caller may see: the fleet side by the token's organisation (drivers: their own sessions), the
-    facility side by the location's; employee, vehicle and cost centre only to the fleet side."""
+    facility side by the location's; employee, vehicle and cost centre only to the fleet side.
+    `format=csv` (or `Accept: text/csv`) streams every matching session as CSV instead of a page,
+    with the same filters: id, station, location, evse, connector, transaction_id, state,
+    id_token, token, token_org, owner_org, employee, vehicle, cost_centre, auth_status,
+    started_at, stopped_at, energy_kwh, stop_reason, flags, offline."""
+    if wants_csv(request, format):
+        where = await charging_sessions.session_filter(
+            uow,
+            actor,
+            org=org,
+            location=location,
+            station=station,
+            token=token,
+            state=state,
+            flagged=flagged,
+            started_from=from_,
+            started_to=to,
+        )
+        return csv_response(charging_sessions.export_csv(runtime, actor, where), "sessions.csv")
     return await charging_sessions.list_sessions(
         uow,
         actor,
