@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
-from depotshare.api import errors
+from depotshare.api import docs, errors
 from depotshare.api.routers import (
     access_decisions,
     audit,
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         version="0.1.0",
         description="Charge point management for shared depot charging.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # docs.install serves the docs pages with their assets from the package
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     ):
         api.include_router(module.router)
     app.include_router(api)
+    docs.install(app, API_PREFIX)  # /api/v1/docs, /api/v1/redoc: no file from the internet
     mount_ocpp(app, runtime)  # /ocpp/{station_id} on the same port; registers station_commands
     app.mount("/ocpi", create_ocpi_app(runtime))  # OCPI 2.2.1 CPO endpoints (docs/ocpi.md)
 
