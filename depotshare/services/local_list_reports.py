@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from depotshare.domain.access.local_list import Entry
 from depotshare.domain.actor import Actor
 from depotshare.domain.errors import InvalidInput
 from depotshare.domain.orgs.roles import Action
@@ -78,6 +79,37 @@ async def get_local_list(uow: UnitOfWork, actor: Actor, station_id: str) -> Loca
     station = await access_station(uow, actor, station_id)
     row, state = await repo.with_state(uow.session, station.id, utcnow())
     return _view(station, row, state)
+
+
+@dataclass(frozen=True)
+class ListedTokenView:
+    """A token on the station's list as the station confirmed it (the list holds admitted tokens
+    only, so its status is always Accepted); why it was admitted is in the decision log
+    (source LocalList), not kept with the list."""
+
+    uid: str  # the id token as sent to the station
+    type: str | None
+    status: str
+    expires_at: datetime | None  # 1.6 expiryDate, 2.0.1 cacheExpiryDateTime
+    group: str | None  # 1.6 parentIdTag, 2.0.1 groupIdToken
+    charging_priority: int | None  # 2.0.1 only
+
+
+async def list_entries(
+    uow: UnitOfWork, actor: Actor, station_id: str, *, cursor: str | None = None, limit: int = 50
+) -> Page[ListedTokenView]:
+    """The tokens on a station's list, by uid; the cursor is a position on the list as last
+    confirmed (a sync between two pages may shift it)."""
+    station = await access_station(uow, actor, station_id)
+    row = await repo.get(uow.session, station.id)
+    entries = sorted(map(repo.entry_of, row.entries if row else []), key=lambda e: e.id_token)
+    start = decode_cursor(cursor) or 0
+    window = list(enumerate(entries))[start : start + limit + 1]
+    return page_of(window, limit, lambda pair: pair[0] + 1, lambda pair: _listed(pair[1]))
+
+
+def _listed(e: Entry) -> ListedTokenView:
+    return ListedTokenView(e.id_token, e.token_type, "Accepted", e.expires_at, e.group, e.charging_priority)
 
 
 async def list_local_lists(

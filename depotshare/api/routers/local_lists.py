@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from depotshare.api.deps import CurrentActor, Cursor, Limit, OrgFilter, UoW
 from depotshare.api.schemas.common import PageOut
 from depotshare.services import local_list_reports as local_lists
-from depotshare.services.local_list_reports import LocalListView
+from depotshare.services.local_list_reports import ListedTokenView, LocalListView
 
 router = APIRouter(tags=["local lists"])
 
@@ -39,6 +39,16 @@ async def list_local_lists(
 @router.get("/stations/{station_id}/local-list", response_model=LocalListView)
 async def get_local_list(station_id: str, uow: UoW, actor: CurrentActor) -> object:
     return await local_lists.get_local_list(uow, actor, station_id)
+
+
+@router.get("/stations/{station_id}/local-list/entries", response_model=PageOut[ListedTokenView])
+async def list_local_list_entries(
+    station_id: str, uow: UoW, actor: CurrentActor, limit: Limit = 50, cursor: Cursor = None
+) -> object:
+    """Which tokens the station holds on its list, as it last confirmed them, by uid: uid, type,
+    status (always Accepted: the list holds admitted tokens only), expires_at, group,
+    charging_priority. Why each was admitted is in the decision log (source LocalList)."""
+    return await local_lists.list_entries(uow, actor, station_id, cursor=cursor, limit=limit)
 
 
 @router.post("/stations/{station_id}/local-list/sync", response_model=LocalListView, status_code=202)
