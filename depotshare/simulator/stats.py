@@ -44,8 +44,8 @@ class Stats:
     sessions_started: int = 0
     sessions_done: int = 0
     sessions_refused: int = 0  # the CSMS rejected the token
-    calls_sent: int = 0
-    calls_received: int = 0  # CSMS -> station calls answered
+    calls_sent: int = 0  # station -> CSMS calls sent: answered (their round trips in `rtt`) or not
+    calls_received: int = 0  # CSMS -> station calls (remote commands), each answered by the station
     errors: int = 0
     reconnects: int = 0
     queued: int = 0  # messages held while offline and sent later
@@ -66,6 +66,11 @@ class Stats:
         self.errors += 1
         if len(self.error_samples) < MAX_ERROR_SAMPLES:
             self.error_samples.append(message)
+
+    @property
+    def calls_answered(self) -> int:
+        """Station calls the CSMS answered with a result (a CALLERROR or no answer in time is not)."""
+        return sum(len(series) for series in self.rtt.values())
 
     @property
     def ok(self) -> bool:
@@ -101,6 +106,7 @@ class Stats:
             "sessions_done": self.sessions_done,
             "sessions_refused": self.sessions_refused,
             "calls_sent": self.calls_sent,
+            "calls_answered": self.calls_answered,
             "calls_received": self.calls_received,
             "errors": self.errors,
             "reconnects": self.reconnects,
@@ -121,8 +127,12 @@ class Stats:
             f"stations   {d['connected']}/{d['stations']} connected, {d['booted']} booted, {d['failed']} failed",
             f"sessions   {d['sessions_done']} done, {d['sessions_started']} started, "
             f"{d['sessions_refused']} refused, {d['energy_wh'] / 1000:.3f} kWh",
-            f"calls      {d['calls_sent']} sent ({d['calls_per_s']}/s), {d['calls_received']} answered, "
-            f"{d['errors']} errors, {d['reconnects']} reconnects, {d['queued']} queued, {d['dropped']} dropped",
+            # Two directions, counted apart: the stations' calls and the CSMS's commands to them.
+            f"calls      {d['calls_sent']} sent to the CSMS ({d['calls_per_s']}/s), {d['calls_answered']} answered, "
+            f"{d['calls_sent'] - d['calls_answered']} unanswered or refused; "
+            f"{d['calls_received']} received from the CSMS, all answered",
+            f"problems   {d['errors']} errors, {d['reconnects']} reconnects, {d['queued']} queued, "
+            f"{d['dropped']} dropped",
             f"elapsed    {d['elapsed_s']:.1f} s" + ("  (interrupted)" if d["interrupted"] else ""),
         ]
         if d["actions"]:
