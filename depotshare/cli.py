@@ -63,7 +63,7 @@ async def _database_revision(url: str) -> str | None:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port for the API, the portal and OCPP")] = 8000,
+    port: Annotated[int, typer.Option(help="port for the API and OCPP")] = 8000,
     migrate_first: Annotated[
         bool | None,
         typer.Option("--migrate/--no-migrate", help="apply migrations first (default: on SQLite)"),
@@ -73,7 +73,7 @@ def serve(
     ] = None,
     ssl_keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM) for --ssl-certfile")] = None,
 ) -> None:
-    """Serve the REST API, the portal and the OCPP endpoint on one port."""
+    """Serve the REST API and the OCPP endpoint on one port (the web portal is not built yet)."""
     import uvicorn
 
     from depotshare.api.app import create_app
