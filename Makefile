@@ -10,10 +10,15 @@ export DEPOTSHARE_TEST_PG_URL ?= $(TEST_PG_URL)
 
 .PHONY: run test lint test-sqlite test-postgres bench docs clean
 
+# `make run` installs what serving needs; the test and lint tools come with `make test`.
 $(BIN)/depotshare: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+DEV := $(VENV)/.dev-installed
+$(DEV): $(BIN)/depotshare pyproject.toml
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
 run: $(BIN)/depotshare
@@ -23,17 +28,17 @@ ifdef DEMO
 endif
 	$(BIN)/depotshare serve --host $(HOST) --port $(PORT)
 
-lint: $(BIN)/depotshare
+lint: $(DEV)
 	$(BIN)/ruff check depotshare tests bench
 	$(BIN)/ruff format --check depotshare tests bench
 	$(BIN)/mypy depotshare
 	$(BIN)/lint-imports
 	$(BIN)/python -m depotshare.tools.permissions_doc --check docs/permissions.md
 
-test-sqlite: $(BIN)/depotshare
+test-sqlite: $(DEV)
 	DEPOTSHARE_TEST_DATABASE=sqlite $(BIN)/pytest
 
-test-postgres: $(BIN)/depotshare
+test-postgres: $(DEV)
 	@if $(BIN)/python -m depotshare.tools.pg_ready "$(DEPOTSHARE_TEST_PG_URL)"; then \
 		DEPOTSHARE_TEST_DATABASE=postgresql $(BIN)/pytest; \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
@@ -47,11 +52,11 @@ test-postgres: $(BIN)/depotshare
 test: lint
 	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
-docs: $(BIN)/depotshare
+docs: $(DEV)
 	$(BIN)/python -m depotshare.tools.permissions_doc --write docs/permissions.md
 
 BENCH_DB ?= test_bench
-bench: $(BIN)/depotshare
+bench: $(DEV)
 	@psql -h 127.0.0.1 -U root -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'" | grep -q 1 \
 		|| psql -h 127.0.0.1 -U root -d postgres -qc "CREATE DATABASE $(BENCH_DB)"
 	DEPOTSHARE_BENCH_DATABASE_URL=postgresql+asyncpg://root@127.0.0.1:5432/$(BENCH_DB) $(BIN)/python bench/scope_bench.py

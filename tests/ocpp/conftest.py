@@ -22,7 +22,6 @@ from ocpp.v16 import call_result as result16
 from ocpp.v16.enums import Action
 from websockets.asyncio.client import ClientConnection
 
-from depotshare.api.app import create_app
 from depotshare.config import Settings
 from depotshare.domain.assets import ConnectorSpec, EvseSpec
 from depotshare.domain.fleet.tokens import TokenStatus
@@ -59,23 +58,39 @@ class Served:
 
 
 @pytest.fixture
-async def served(runtime: Runtime, settings: Settings) -> AsyncIterator[Served]:
-    app = create_app(settings, runtime=runtime)
+async def served(app_in_use: Any, runtime: Runtime, settings: Settings) -> AsyncIterator[Served]:
+    async with serve_app(app_in_use, settings) as url:
+        yield Served(url, app_in_use, runtime)
+        connected = app_in_use.state.ocpp.registry
+    assert len(connected) == 0, "a station is still connected after the server stopped"
+
+
+@asynccontextmanager
+async def serve_app(app: Any, settings: Settings) -> AsyncIterator[str]:
+    """`app` served by uvicorn on a free port of 127.0.0.1 (ws://...), stopped on the way out:
+    gracefully, else forced, and always awaited, so nothing of it runs into the next test."""
     config = uvicorn.Config(app, log_level="warning", lifespan="off", **uvicorn_options(settings))
     server = uvicorn.Server(config)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = sock.getsockname()[1]
-    yield Served(f"ws://127.0.0.1:{port}", app, runtime)
-    server.should_exit = True
-    await asyncio.wait_for(task, 10)
-    sock.close()
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        yield f"ws://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        done, _ = await asyncio.wait({task}, timeout=30)
+        if not done:  # connections that do not close: drop them
+            server.force_exit = True
+            await asyncio.wait({task}, timeout=10)
+        if not task.done():
+            task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        sock.close()
 
 
 @pytest.fixture
