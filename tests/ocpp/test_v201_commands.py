@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from depotshare.domain.charging import commands as cmd
 from depotshare.domain.errors import InvalidInput, StationError
@@ -16,7 +16,7 @@ from depotshare.services.ports import StationCommands
 from depotshare.simulator import scenario as sc
 from depotshare.simulator.config import SimConfig
 from depotshare.simulator.runner import run_stations
-from depotshare.store.models import ChargingSession
+from depotshare.store.models import ChargingSession, ChargingStation, MeterValue
 from tests.ocpp.conftest import CARD, Served, eventually
 from tests.ocpp.v201_station import booted, station201, station_events
 
@@ -235,13 +235,13 @@ async def test_remote_start_and_stop_drive_a_session(served: Served, depot: None
     station = asyncio.create_task(run_stations(cfg, stopping=stopping))
     port = _port(served)
     assert await eventually(lambda: _async(port.is_connected("HH-02")))
-    await asyncio.sleep(0.2)  # booted
+    assert await eventually(lambda: _booted_station(served), within=10)
 
     started = await port.send("HH-02", cmd.RemoteStart(CARD, evse_id=1), timeout=5)
     assert started.status == "Accepted"
     row = await eventually(lambda: _session(served, state="active"))
     assert row is not None and row.id_token == CARD and row.auth_status == "Accepted"
-    await asyncio.sleep(0.35)  # a few meter values
+    assert await eventually(lambda: _charged(served, row.id), within=10)
     stopped = await port.send("HH-02", cmd.RemoteStop(row.transaction_id), timeout=5)
     assert stopped.status == "Accepted"
     done = await eventually(lambda: _session(served, state="completed"))
@@ -264,3 +264,22 @@ async def test_remote_start_and_stop_drive_a_session(served: Served, depot: None
 
 async def _async(value: Any) -> Any:
     return value
+
+
+async def _booted_station(served: Served) -> bool:
+    async with served.runtime.uow() as uow:
+        booted = await uow.session.scalar(
+            select(ChargingStation.last_boot_at).where(ChargingStation.ocpp_id == "HH-02")
+        )
+        return booted is not None
+
+
+async def _charged(served: Served, session_id: int) -> bool:
+    """A periodic meter value with more than the start register has come in."""
+    async with served.runtime.uow() as uow:
+        highest = await uow.session.scalar(
+            select(func.max(MeterValue.value)).where(
+                MeterValue.session_id == session_id, MeterValue.measurand == "Energy.Active.Import.Register"
+            )
+        )
+        return highest is not None and highest > 5000
