@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 # Cheap argon2 in tests: the cost is a setting, the algorithm is the same.
 os.environ.setdefault("DEPOTSHARE_ARGON2_TIME_COST", "1")
@@ -23,6 +25,18 @@ from depotshare.config import Settings, get_settings
 from depotshare.ocpp.admission import BootGate
 from depotshare.services.runtime import Runtime
 from tests.support import databases
+
+# No per-example deadline and no "too slow" health check: on a loaded CI machine both fail a
+# correct rule now and then. CI draws the same examples every run (derandomize), so a red CI
+# is a real failure that reproduces; developers' runs keep exploring new examples.
+hypothesis_settings.register_profile(
+    "depotshare",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=bool(os.environ.get("CI")),
+    print_blob=True,
+)
+hypothesis_settings.load_profile("depotshare")
 
 BACKEND = os.environ.get("DEPOTSHARE_TEST_DATABASE", "sqlite")
 PG_URL = os.environ.get("DEPOTSHARE_TEST_PG_URL", "postgresql+asyncpg://root@127.0.0.1:5432/test")
