@@ -7,6 +7,7 @@ updates within the station's limits, holding no transaction while it waits for a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ VERSION_CHECK_EVERY = timedelta(hours=1)  # GetLocalListVersion at least this of
 RETRY_AFTER = timedelta(seconds=30)  # after a failed sync
 BOOT_GRACE = timedelta(seconds=5)  # a new connection without a boot is synced after this
 CONCURRENT_SYNCS = 16
+STOP_GRACE_S = 10.0  # at shutdown, how long syncs under way may take to end by themselves
 _LIMIT_KEYS_16 = ("LocalAuthListEnabled", "LocalAuthListMaxLength", "SendLocalListMaxLength")
 _CTRLR = "LocalAuthListCtrlr"
 
@@ -430,23 +432,33 @@ class LocalListSync:
         self._running: dict[int, asyncio.Task[SyncOutcome]] = {}
         self._slots = asyncio.Semaphore(CONCURRENT_SYNCS)
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
+        self._stopping.clear()
         self._task = asyncio.create_task(self.run(), name="local-list-sync")
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = STOP_GRACE_S) -> None:
+        """Start no more syncs and let those under way end by themselves: a sync cancelled in
+        the middle of its transaction could leave the database locked (SQLite) or a row locked.
+        Whatever still runs after `grace_s` is cancelled."""
+        self._stopping.set()
         tasks = [t for t in (self._task, *self._running.values()) if t is not None]
-        for task in tasks:
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=grace_s)
+        for task in late:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self.tick()
             except Exception:  # the next round tries again; one bad station must not stop all
                 LOGGER.exception("local list sync round failed")
-            await asyncio.sleep(self.poll_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.poll_s)
 
     async def tick(self) -> list[int]:
         """Start a sync for every due station connected here; returns their ids."""

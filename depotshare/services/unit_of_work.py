@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 
 from sqlalchemy.exc import IntegrityError
@@ -23,8 +24,20 @@ class UnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         # Whatever was not committed explicitly is rolled back: no partial writes on error.
-        await self.session.rollback()
-        await self.session.close()
+        # A cancellation (a station leaving, a task stopped) must not cut this short: a
+        # connection dropped halfway keeps its transaction, and its locks, until it is collected.
+        end = asyncio.ensure_future(self._end())
+        try:
+            await asyncio.shield(end)
+        except asyncio.CancelledError:
+            await asyncio.wait({end})
+            raise
+
+    async def _end(self) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
 
     async def flush(self) -> None:
         try:
