@@ -26,13 +26,13 @@ async def test_a_cancelled_rollback_leaves_no_lock_behind(runtime: Runtime) -> N
     for turns in range(12):  # the second cancel lands at each step of the rollback in turn
         wrote = asyncio.Event()
 
-        async def write_then_wait() -> None:
+        async def write_then_wait(wrote: asyncio.Event) -> None:
             async with runtime.uow() as uow:
                 await uow.session.execute(text("UPDATE organisations SET name = 'held' WHERE key = 'acme'"))
                 wrote.set()
                 await asyncio.Event().wait()  # never commits
 
-        task = asyncio.create_task(write_then_wait())
+        task = asyncio.create_task(write_then_wait(wrote))
         await wrote.wait()
         task.cancel()  # the unit of work starts its rollback...
         for _ in range(turns):
