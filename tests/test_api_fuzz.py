@@ -17,7 +17,7 @@ from depotshare.services import security
 from depotshare.services.runtime import Runtime
 from tests.helpers import make_tree, make_user
 
-EXAMPLES = int(os.environ.get("DEPOTSHARE_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("DEPOTSHARE_FUZZ_EXAMPLES", "12"))
 
 
 async def _seed(settings_: Settings) -> int:

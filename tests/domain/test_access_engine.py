@@ -361,7 +361,7 @@ def test_default_deny(
         assert not decision.accepted
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(
     token=TOKENS,
     site=SITES,
@@ -387,7 +387,7 @@ def test_blocked_never_accepted_and_one_outcome(
         assert decision.group == token.group
 
 
-@settings(max_examples=300)
+@settings(max_examples=120)
 @given(
     token=TOKENS | FRIENDLY_TOKENS,
     site=SITES,
@@ -415,7 +415,7 @@ def test_a_partner_grant_never_makes_a_decision_less_favourable(
         assert after.status is before.status
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(
     token=TOKENS,
     site=SITES,
@@ -436,7 +436,7 @@ def test_fewer_running_sessions_never_refuse_an_accepted_token(
         assert decide(token, site, at, gs, ps, sessions[1:]).accepted
 
 
-@settings(max_examples=300)
+@settings(max_examples=120)
 @given(
     token=TOKENS | FRIENDLY_TOKENS,
     site=SITES,
@@ -470,7 +470,7 @@ def test_an_accepted_decision_holds_until_its_expiry(
         assert not again.accepted or again.expires_at != decision.expires_at
 
 
-@settings(max_examples=300)
+@settings(max_examples=120)
 @given(
     tokens=st.lists(TOKENS | FRIENDLY_TOKENS, min_size=1, max_size=4),
     site=SITES,

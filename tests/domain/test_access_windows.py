@@ -80,7 +80,7 @@ def oracle_open(windows: tuple[WeeklyWindow, ...], at: datetime, zone: ZoneInfo)
     return False
 
 
-@settings(max_examples=300)
+@settings(max_examples=120)
 @given(data=st.data(), zone=ZONES, windows=st.lists(WINDOWS, max_size=3).map(tuple))
 def test_open_exactly_when_the_wall_clock_is_inside(
     data: st.DataObject, zone: ZoneInfo, windows: tuple[WeeklyWindow, ...]
@@ -89,7 +89,7 @@ def test_open_exactly_when_the_wall_clock_is_inside(
     assert is_open(windows, at, zone) == oracle_open(windows, at, zone)
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(data=st.data(), zone=ZONES, windows=st.lists(WINDOWS, min_size=1, max_size=3).map(tuple))
 def test_open_until_is_the_end_of_the_open_stretch(
     data: st.DataObject, zone: ZoneInfo, windows: tuple[WeeklyWindow, ...]
@@ -109,7 +109,7 @@ def test_open_until_is_the_end_of_the_open_stretch(
     assert oracle_open(windows, moment, zone)
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(data=st.data(), zone=ZONES, windows=st.lists(WINDOWS, min_size=1, max_size=3).map(tuple))
 def test_next_opening_is_the_first_closed_to_open_change(
     data: st.DataObject, zone: ZoneInfo, windows: tuple[WeeklyWindow, ...]

@@ -78,7 +78,7 @@ LIMITS = st.builds(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=120)
 @given(
     **WORLD, evse=st.sampled_from([1, 2]), standards=st.sampled_from([frozenset({CCS}), frozenset({CHADEMO})])
 )
@@ -106,7 +106,7 @@ def test_the_list_is_exactly_what_the_engine_admits_at_the_station(
     assert desired.admitted == len(desired.entries) and not desired.left_out
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(**WORLD, most=st.integers(0, 4))
 def test_a_small_station_keeps_the_most_important_tokens(
     tokens: list[TokenFacts],
@@ -133,7 +133,7 @@ def test_ids_too_long_for_the_protocol_are_not_listed() -> None:
     assert "X" * 21 in desired_list([token], site, at, [], [], max_id_length=36).entries
 
 
-@settings(max_examples=400)
+@settings(max_examples=150)
 @given(old=st.none() | LISTS, new=LISTS, version=st.integers(0, 1000), limits=LIMITS, full=st.booleans())
 def test_the_planned_messages_turn_the_old_list_into_the_new_one_within_the_limits(
     old: dict[str, Entry] | None, new: dict[str, Entry], version: int, limits: ListLimits, full: bool
@@ -166,7 +166,7 @@ def test_an_empty_or_unknown_list_gets_a_full_update(new: dict[str, Entry]) -> N
     assert fingerprint(new) == fingerprint(dict(reversed(list(new.items()))))
 
 
-@settings(max_examples=300)
+@settings(max_examples=120)
 @given(
     changes=st.lists(
         ENTRIES | ENTRIES.map(lambda e: Removal(e.id_token, e.token_type)), min_size=1, max_size=6
@@ -182,7 +182,7 @@ def test_the_byte_estimate_bounds_the_real_frames_of_both_versions(changes: list
         assert len(frame.encode()) <= estimate
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(**WORLD, fraction=st.floats(0, 1, exclude_max=True))
 def test_the_list_holds_until_its_next_change(
     tokens: list[TokenFacts],

@@ -111,7 +111,7 @@ def test_minimal_prefixes_reach_the_same(prefixes: list[str], path: str) -> None
     assert tree.reached_by(path, prefixes) == tree.reached_by(path, tree.minimal_prefixes(prefixes))
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(forests(max_size=12), st.data())
 def test_user_management_needs_rights_over_every_assignment(
     parents: list[int | None], data: st.DataObject

@@ -114,7 +114,7 @@ def _mutated(draw: st.DrawFn, base: Any) -> Any:
 
 @pytest.mark.parametrize(("message_type_id", "action", "version"), CASES, ids=lambda c: str(c))
 @settings(
-    max_examples=int(os.environ.get("SCHEMA_EXAMPLES", "40")),
+    max_examples=int(os.environ.get("SCHEMA_EXAMPLES", "15")),
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
