@@ -35,12 +35,17 @@ lint: $(DEV)
 	$(BIN)/lint-imports
 	$(BIN)/python -m depotshare.tools.permissions_doc --check docs/permissions.md
 
+# Each pass runs on pytest-xdist workers (a database of its own each); the 25 slowest tests are
+# printed so a test that grows expensive shows (docs/development.md).
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --durations=25
+
 test-sqlite: $(DEV)
-	DEPOTSHARE_TEST_DATABASE=sqlite $(BIN)/pytest
+	DEPOTSHARE_TEST_DATABASE=sqlite $(PYTEST)
 
 test-postgres: $(DEV)
 	@if $(BIN)/python -m depotshare.tools.pg_ready "$(DEPOTSHARE_TEST_PG_URL)"; then \
-		DEPOTSHARE_TEST_DATABASE=postgresql $(BIN)/pytest; \
+		DEPOTSHARE_TEST_DATABASE=postgresql $(PYTEST); \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
 		echo "PostgreSQL at $(DEPOTSHARE_TEST_PG_URL) is required (REQUIRE_POSTGRES is set) but not reachable"; exit 1; \
 	else \

@@ -217,6 +217,11 @@ def local_list(ran: Ran) -> None:
         assert listed == NORDLOG_CARDS | {PARTNER_CARD}, body
 
 
+def listed_cards(ran: Ran) -> None:
+    uids = {entry["uid"] for entry in ran.json()["items"]}
+    assert uids == NORDLOG_CARDS | {PARTNER_CARD}, ran.stdout  # never the lost card
+
+
 def verify(ran: Ran) -> None:
     assert "0 broken" in ran.stdout, ran.stdout
 
@@ -242,7 +247,8 @@ CHECKS: dict[str, Callable[[Ran], None]] = {
     'Bearer $ADMIN" http://127.0.0.1:8000/api/v1/sessions': depot_sessions,
     'Bearer $SWIFT" http://127.0.0.1:8000/api/v1/sessions': partner_sessions,
     "access-decisions?location=depot-waltershof&result=refused": refusals,
-    "/api/v1/stations/DEPOT-02/local-list": local_list,
+    "/api/v1/stations/DEPOT-02/local-list |": local_list,
+    "/api/v1/stations/DEPOT-02/local-list/entries": listed_cards,
     "depotshare access verify": verify,
     "depotshare create-admin ops@example.com": admin_created,
     "depotshare import examples/case-a-logistics.yaml": imported,
