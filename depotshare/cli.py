@@ -50,14 +50,9 @@ def migrate() -> None:
 
 
 async def _database_revision(url: str) -> str | None:
-    from depotshare.services.migrations import current_revision
-    from depotshare.store.database import make_engine
+    from depotshare.services.migrations import revision_at
 
-    engine = make_engine(url)
-    try:
-        return await current_revision(engine)
-    finally:
-        await engine.dispose()
+    return await revision_at(url)
 
 
 @app.command()

@@ -80,6 +80,17 @@ async def current_revision(engine: AsyncEngine) -> str | None:
             return None
 
 
+async def revision_at(url: str) -> str | None:
+    """The revision of the database at `url` (the CLI, which holds no engine)."""
+    from depotshare.store.database import make_engine
+
+    engine = make_engine(url)
+    try:
+        return await current_revision(engine)
+    finally:
+        await engine.dispose()
+
+
 async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
     """Migrate from inside a running event loop (the app at start-up, the tests)."""
     from alembic import command
