@@ -130,3 +130,10 @@ def test_case_folding_does_not_admit_non_ascii_emaids() -> None:
     for spelling in ("de\xdf8aa", "DE\u1e9e8AA"):
         with pytest.raises(InvalidInput):
             normalise_uid(spelling, TokenType.EMAID)
+
+
+def test_only_ascii_white_space_is_trimmed() -> None:
+    # "\x1f" is white space to str.strip() but no separator: it must not vanish at one end only.
+    assert _attempt("\r\x1f0", TokenType.EMAID) is None
+    assert _attempt("\r:\x1f0", TokenType.EMAID) is None
+    assert normalise_uid(" \t04a2b3c4\n", TokenType.RFID) == "04A2B3C4"

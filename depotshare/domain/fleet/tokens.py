@@ -20,6 +20,9 @@ MAX_GROUP_ID_LENGTH = 20  # OCPP 1.6 parentIdTag is an IdToken of at most 20 cha
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 _SEPARATORS = re.compile(r"[\s:\-]", re.ASCII)
 _PRINTABLE = re.compile(r"[\x21-\x7e]+")
+# What is trimmed at the ends: the ASCII white space the separators know. str.strip() would
+# also take "\x1c"-"\x1f" (white space to Python), so "\r\x1f0" passed as "0" while "\r:\x1f0" failed.
+_ASCII_SPACE = " \t\n\r\f\v"
 _GROUP = re.compile(r"[A-Za-z0-9._\-]+")
 
 
@@ -38,7 +41,7 @@ class TokenStatus(enum.StrEnum):
 
 def normalise_uid(uid: str, token_type: TokenType, path: str = "uid") -> str:
     """The canonical form of a uid, or InvalidInput naming `path`."""
-    raw = uid.strip()
+    raw = uid.strip(_ASCII_SPACE)
     if token_type is TokenType.RFID:
         value = _SEPARATORS.sub("", raw)
         if not _HEX.fullmatch(value):
