@@ -199,35 +199,26 @@ def _token_spellings(uid: str) -> tuple[str, ...]:
     return spellings
 
 
+@dataclass(frozen=True)
+class SessionQuery:
+    """What a caller asks the session list for, as given (the API's query parameters)."""
+
+    org: str | None = None
+    location: str | None = None
+    station: str | None = None
+    token: str | None = None
+    state: SessionState | None = None
+    flagged: bool | None = None
+    started_from: str | None = None
+    started_to: str | None = None
+
+
 async def list_sessions(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    org: str | None = None,
-    location: str | None = None,
-    station: str | None = None,
-    token: str | None = None,
-    state: SessionState | None = None,
-    flagged: bool | None = None,
-    started_from: str | None = None,
-    started_to: str | None = None,
-    cursor: str | None = None,
-    limit: int = 50,
+    uow: UnitOfWork, actor: Actor, query: SessionQuery, *, cursor: str | None = None, limit: int = 50
 ) -> Page[SessionView]:
     """Newest first (by id, the order sessions were recorded). `org` keeps sessions whose token's or
     location's organisation lies in that subtree; the period applies to `started_at`."""
-    where = await session_filter(
-        uow,
-        actor,
-        org=org,
-        location=location,
-        station=station,
-        token=token,
-        state=state,
-        flagged=flagged,
-        started_from=started_from,
-        started_to=started_to,
-    )
+    where = await session_filter(uow, actor, query)
     rows = await repo.list_scoped(
         uow.session, actor.scope, where, before_id=decode_cursor(cursor), limit=limit + 1
     )
@@ -235,32 +226,20 @@ async def list_sessions(
     return Page(items, str(items[-1].id) if len(rows) > limit else None)
 
 
-async def session_filter(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    org: str | None = None,
-    location: str | None = None,
-    station: str | None = None,
-    token: str | None = None,
-    state: SessionState | None = None,
-    flagged: bool | None = None,
-    started_from: str | None = None,
-    started_to: str | None = None,
-) -> repo.SessionFilter:
+async def session_filter(uow: UnitOfWork, actor: Actor, query: SessionQuery) -> repo.SessionFilter:
     """The list's filters checked and resolved before anything is read (a CSV export then fails
     with a problem, never halfway through)."""
-    since = period_bound(started_from, "from")
-    until = period_bound(started_to, "to", end=True)
+    since = period_bound(query.started_from, "from")
+    until = period_bound(query.started_to, "to", end=True)
     if since is not None and until is not None and until <= since:
         raise InvalidInput("to", "the period ends before it starts")
     return repo.SessionFilter(
-        org_prefix=(await access_org(uow, actor, org)).path if org else None,
-        location=location,
-        station=station,
-        id_tokens=_token_spellings(token) if token is not None else (),
-        state=state.value if state is not None else None,
-        flagged=flagged,
+        org_prefix=(await access_org(uow, actor, query.org)).path if query.org else None,
+        location=query.location,
+        station=query.station,
+        id_tokens=_token_spellings(query.token) if query.token is not None else (),
+        state=query.state.value if query.state is not None else None,
+        flagged=query.flagged,
         started_from=since,
         started_before=until,
     )

@@ -12,7 +12,7 @@ from depotshare.api.deps import CurrentActor, Cursor, IdPath, Limit, OrgFilter, 
 from depotshare.api.schemas.common import PageOut
 from depotshare.domain.charging.sessions import SessionState
 from depotshare.services import charging_sessions
-from depotshare.services.charging_sessions import MeterValueView, SessionView
+from depotshare.services.charging_sessions import MeterValueView, SessionQuery, SessionView
 from depotshare.services.runtime import Runtime
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
@@ -56,34 +56,11 @@ async def list_sessions(
     with the same filters: id, station, location, evse, connector, transaction_id, state,
     id_token, token, token_org, owner_org, employee, vehicle, cost_centre, auth_status,
     started_at, stopped_at, energy_kwh, stop_reason, flags, offline."""
+    query = SessionQuery(org, location, station, token, state, flagged, from_, to)
     if wants_csv(request, format):
-        where = await charging_sessions.session_filter(
-            uow,
-            actor,
-            org=org,
-            location=location,
-            station=station,
-            token=token,
-            state=state,
-            flagged=flagged,
-            started_from=from_,
-            started_to=to,
-        )
+        where = await charging_sessions.session_filter(uow, actor, query)
         return csv_response(charging_sessions.export_csv(runtime, actor, where), "sessions.csv")
-    return await charging_sessions.list_sessions(
-        uow,
-        actor,
-        org=org,
-        location=location,
-        station=station,
-        token=token,
-        state=state,
-        flagged=flagged,
-        started_from=from_,
-        started_to=to,
-        cursor=cursor,
-        limit=limit,
-    )
+    return await charging_sessions.list_sessions(uow, actor, query, cursor=cursor, limit=limit)
 
 
 @router.get("/{session_id}", response_model=SessionView)
