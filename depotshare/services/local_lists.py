@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -430,6 +431,9 @@ class LocalListSync:
         # True while the process has more urgent work (a reconnect storm booting): no new syncs.
         self.hold_off = hold_off
         self._running: dict[int, asyncio.Task[SyncOutcome]] = {}
+        # When each station's last sync ended (loop time): a round whose due list was read before
+        # that is stale for the station and must not start its sync again.
+        self._ended_at: dict[int, float] = {}
         self._slots = asyncio.Semaphore(CONCURRENT_SYNCS)
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -466,11 +470,14 @@ class LocalListSync:
         if commands is None or self.hold_off():
             return []
         now = self.now()
+        read_at = asyncio.get_running_loop().time()
         async with self.runtime.uow() as uow:
             due = await repo.due_stations(uow.session, now, RETRY_AFTER)
         started = []
         for station in due:
             if station.pk in self._running or not commands.is_connected(station.ocpp_id):
+                continue
+            if self._ended_at.get(station.pk, -math.inf) >= read_at:  # synced while we read
                 continue
             booted = station.last_boot_at is not None and (
                 station.connected_at is None or station.last_boot_at >= station.connected_at
@@ -487,6 +494,7 @@ class LocalListSync:
 
     def _done(self, station_pk: int, _: object) -> None:
         self._running.pop(station_pk, None)
+        self._ended_at[station_pk] = asyncio.get_running_loop().time()
 
     async def _sync(self, commands: StationCommands, station_pk: int) -> SyncOutcome:
         async with self._slots:

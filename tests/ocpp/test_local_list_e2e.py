@@ -21,7 +21,7 @@ from depotshare.domain.access.local_list import MESSAGE_OVERHEAD_BYTES
 from depotshare.domain.fleet.tokens import TokenStatus
 from depotshare.domain.importing import read_text
 from depotshare.domain.orgs.roles import Role
-from depotshare.services import tokens
+from depotshare.services import local_lists, tokens
 from depotshare.services.importer import import_document
 from depotshare.services.local_lists import LocalListSync
 from depotshare.services.runtime import Runtime
@@ -286,3 +286,31 @@ async def test_the_sync_steps_aside_while_the_gateway_is_busy_booting(served: Se
             await until(lambda: listed(sim) == {CARD})
     finally:
         await task.stop()
+
+
+@pytest.mark.usefixtures("depot")
+async def test_a_round_with_a_stale_due_list_does_not_sync_again(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round reads the due stations, and a sync under way ends before the round goes on: that
+    station's list is done, and the stale read must not start its sync a second time."""
+    real = local_lists.repo.due_stations
+    read: list[Any] = []
+    sync = LocalListSync(served.runtime)
+
+    async def due_stations(*args: Any, **kwargs: Any) -> Any:
+        if read:  # the second round: what was due before the first sync ended
+            await sync.idle()
+            return read[0]
+        read.append(await real(*args, **kwargs))
+        return read[0]
+
+    monkeypatch.setattr(local_lists.repo, "due_stations", due_stations)
+    async with station(served, "ocpp1.6") as sim:
+        await until(lambda: served.gateway.registry.get("HH-02") is not None)
+        await sim.boot("PowerUp")
+        first = await sync.tick()
+        assert len(first) == 1
+        assert await sync.tick() == []  # stale: the station was synced meanwhile
+        await sync.idle()
+        assert [kind for _, kind, _ in sim.local_list.updates] == ["Full"]
