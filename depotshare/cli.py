@@ -37,22 +37,17 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 @app.command()
 def migrate() -> None:
     """Apply database migrations (DEPOTSHARE_DATABASE_URL)."""
-    from depotshare.services.migrations import revisions_after, upgrade
+    from depotshare.services.migrations import revision_at, revisions_after, upgrade
 
     url = get_settings().database_url
-    pending = revisions_after(run(_database_revision(url)))
+    before = run(revision_at(url))
+    pending = revisions_after(before)
     upgrade(url)
     if not pending:
-        typer.echo(f"database is up to date (at {run(_database_revision(url))})")
+        typer.echo(f"database is up to date (at {before})")
     else:
         plural = "migration" if len(pending) == 1 else "migrations"
         typer.echo(f"applied {len(pending)} {plural} ({', '.join(pending)}), now at {pending[-1]}")
-
-
-async def _database_revision(url: str) -> str | None:
-    from depotshare.services.migrations import revision_at
-
-    return await revision_at(url)
 
 
 @app.command()

@@ -7,12 +7,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import depotshare.store.migrations as migrations_pkg
 from depotshare.domain.errors import Conflict
+from depotshare.store.database import make_engine, schema_revision
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -71,22 +70,11 @@ def revisions_after(revision: str | None) -> list[str]:
     return pending[::-1]
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
-    """The revision the database is at; None when it was never migrated."""
-    async with engine.connect() as conn:
-        try:
-            return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-        except DBAPIError:  # no version table
-            return None
-
-
 async def revision_at(url: str) -> str | None:
     """The revision of the database at `url` (the CLI, which holds no engine)."""
-    from depotshare.store.database import make_engine
-
     engine = make_engine(url)
     try:
-        return await current_revision(engine)
+        return await schema_revision(engine)
     finally:
         await engine.dispose()
 
@@ -123,7 +111,7 @@ async def pending_model_changes(engine: AsyncEngine) -> list[object]:
 
 async def require_current_schema(engine: AsyncEngine) -> None:
     """Refuse to work on a database that `depotshare migrate` has not brought to the latest revision."""
-    revision = await current_revision(engine)
+    revision = await schema_revision(engine)
     head = head_revision()
     if revision != head:
         raise Conflict(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -62,3 +62,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def schema_revision(engine: AsyncEngine) -> str | None:
+    """The Alembic revision the database is at; None when it was never migrated."""
+    async with engine.connect() as conn:
+        try:
+            return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        except exc.DBAPIError:  # no version table
+            return None
