@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from depotshare.domain.access.decision import AuthStatus, Decision
 from depotshare.domain.access_log import DecisionSource
-from depotshare.domain.charging.meter import Sample, register_wh, to_wh
+from depotshare.domain.charging.meter import Sample, register_readings, register_wh, to_wh
 from depotshare.domain.charging.sessions import (
     Flag,
     SessionState,
@@ -145,7 +145,7 @@ async def add_samples(
     for i, sample in enumerate(samples):
         if abs(sample.value) >= MAX_SAMPLE:
             raise InvalidInput(f"samples[{i}].value", f"{sample.value} is beyond any meter")
-    readings = _register_readings(samples) if session is not None else []
+    readings = register_readings(samples) if session is not None else []
     previous = await _register_before(uow, session, readings[0].sampled_at) if session and readings else None
     await repo.add_meter_values(
         uow.session,
@@ -184,12 +184,6 @@ _SAMPLE_FIELDS = (
 )
 
 
-def _register_readings(samples: Iterable[Sample]) -> list[Sample]:
-    """Plain whole-station import register readings in time order."""
-    found = (s for s in _plain(samples) if s.is_energy_register and (s.unit or "Wh") in ("Wh", "kWh"))
-    return sorted(found, key=lambda s: s.sampled_at)
-
-
 async def _last_reading_wh(uow: UnitOfWork, session: ChargingSession, before: datetime) -> int | None:
     row = await repo.last_register(uow.session, session.id, before)
     return None if row is None else to_wh(row[1], row[2], row[3])
@@ -199,11 +193,6 @@ async def _register_before(uow: UnitOfWork, session: ChargingSession, at: dateti
     """The last register reading of the session before `at`, else the start meter."""
     reading = await _last_reading_wh(uow, session, at)
     return session.meter_start_wh if reading is None else reading
-
-
-def _plain(samples: Iterable[Sample]) -> list[Sample]:
-    """Unsigned samples: a signed one carries its reading inside signed_data."""
-    return [s for s in samples if s.signed_data is None]
 
 
 def _flag(session: ChargingSession, flags: set[Flag], drop: Iterable[Flag] = ()) -> None:
@@ -357,6 +346,6 @@ async def _orphan(uow: UnitOfWork, station_id: int, protocol: str, req: StopRequ
     await uow.flush()
     await add_samples(uow, station_id, row, req.samples)
     # The meter at the start is unknown; the transaction data may tell it.
-    row.meter_start_wh = register_wh([s for s in _plain(req.samples) if s.context == "Transaction.Begin"])
+    row.meter_start_wh = register_wh(s for s in req.samples if s.context == "Transaction.Begin")
     row.energy_wh = energy_wh(row.meter_start_wh, row.meter_stop_wh)
     return row

@@ -13,7 +13,7 @@ from typing import Any
 
 from depotshare.domain.access.decision import Decision
 from depotshare.domain.access_log import DecisionSource
-from depotshare.domain.charging.meter import Sample, register_wh, to_wh
+from depotshare.domain.charging.meter import Sample, register_readings, register_wh, to_wh
 from depotshare.domain.charging.sessions import (
     Flag,
     SessionState,
@@ -190,7 +190,9 @@ async def _late_readings(uow: UnitOfWork, row: ChargingSession, ev: TransactionE
         return
     stopped_at = row.stopped_at
     late = [
-        to_wh(s.value, s.unit, s.multiplier) for s in _registers(ev.samples) if s.sampled_at <= stopped_at
+        to_wh(s.value, s.unit, s.multiplier)
+        for s in register_readings(ev.samples)
+        if s.sampled_at <= stopped_at
     ]
     if not late:
         return
@@ -209,17 +211,9 @@ async def _late_readings(uow: UnitOfWork, row: ChargingSession, ev: TransactionE
 # --- readings -------------------------------------------------------------------------------
 
 
-def _registers(samples: Iterable[Sample]) -> list[Sample]:
-    return [
-        s
-        for s in samples
-        if s.signed_data is None and s.is_energy_register and (s.unit or "Wh") in ("Wh", "kWh")
-    ]
-
-
 def _reading(samples: Sequence[Sample], context: str) -> int | None:
     """The event's register reading in Wh: the one with `context` if there is one, else any."""
-    registers = _registers(samples)
+    registers = register_readings(samples)
     preferred = [s for s in registers if s.context == context]
     return register_wh(preferred or registers)
 
@@ -228,7 +222,6 @@ async def _readings_wh(uow: UnitOfWork, row: ChargingSession) -> list[tuple[date
     return [
         (at, to_wh(value, unit, multiplier))
         for at, value, unit, multiplier, _ in await repo.register_readings(uow.session, row.id)
-        if (unit or "Wh") in ("Wh", "kWh")
     ]
 
 

@@ -332,3 +332,42 @@ async def test_failure_midway_writes_nothing(
     row = await _session(served, tx)
     assert (row.state, row.energy_wh) == ("completed", 1000)
     assert await _count(served, MeterValue) == 1
+
+
+async def test_register_sample_in_a_power_unit_is_kept_but_never_read(served: Served, depot: None) -> None:
+    # No measurand means the import register, but 1.6 lets the unit say kW: such a sample is
+    # stored as reported, yet no energy figure is taken from it and no later message trips on it.
+    boot = call.BootNotification(charge_point_model="Terra", charge_point_vendor="ABB")
+    async with station16(served, "HH-02") as cp:
+        tx = (await cp.call(_start(meter=1000))).transaction_id
+        await _meter(cp, tx, _mv("2026-03-01T10:10:00Z", _sv("2000")))
+        await _meter(cp, tx, _mv("2026-03-01T10:20:00Z", _sv("11", unit="kW")))
+        mv = call.MeterValues(
+            connector_id=1,
+            transaction_id=tx,
+            meter_value=[_mv("2026-03-01T10:30:00Z", _sv("2.5", unit="kWh"))],
+        )
+        await cp.call(mv, suppress=False)
+        await _meter(cp, tx, _mv("2026-03-01T10:40:00Z", _sv("12", unit="kW")))  # the latest sample
+        assert (await cp.call(boot, suppress=False)).status == "Accepted"
+        closed = await _session(served, tx)
+        stop = call.StopTransaction(meter_stop=3000, timestamp="2026-03-01T10:45:00Z", transaction_id=tx)
+        await cp.call(stop, suppress=False)
+    assert (closed.state, closed.stop_reason, closed.meter_stop_wh, closed.energy_wh) == (
+        "completed",
+        "Reboot",
+        2500,
+        1500,
+    )
+    assert closed.stopped_at is not None and closed.stopped_at.isoformat() == "2026-03-01T10:30:00+00:00"
+    assert closed.flags == ["missing_stop", "closed_on_reboot"]
+    row = await _session(served, tx)
+    assert (row.state, row.meter_stop_wh, row.energy_wh, row.flags) == (
+        "completed",
+        3000,
+        2000,
+        ["closed_on_reboot"],
+    )
+    async with served.runtime.uow() as uow:
+        units = (await uow.session.scalars(select(MeterValue.unit).order_by(MeterValue.sampled_at))).all()
+    assert units == [None, "kW", "kWh", "kW"]

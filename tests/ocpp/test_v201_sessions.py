@@ -309,3 +309,24 @@ async def test_meter_values_outside_a_transaction_stay_with_the_station(served: 
     async with served.runtime.uow() as uow:
         station = await uow.session.get(ChargingStation, rows[0].station_id)
         assert station is not None and station.ocpp_id == "HH-02"
+
+
+async def test_register_sample_in_a_power_unit_is_kept_but_never_read(served: Served, depot: None) -> None:
+    # A register sampledValue whose unitOfMeasure says kW: stored, never an energy figure, never
+    # the Ended event's own reading, and no later event trips on it.
+    async with station201(served, "HH-02") as cp:
+        await booted(cp)
+        await cp.call(tx_event("Started", 0, TX, T0, mv(T0, sv(1000)), token=CARD), suppress=False)
+        await cp.call(tx_event("Updated", 1, TX, T1, mv(T1, sv(11, unit="kW"))), suppress=False)
+        await cp.call(tx_event("Updated", 2, TX, T2, mv(T2, sv(2.5, unit="kWh"))), suppress=False)
+        end = mv(T3, sv(7, unit="kW", context="Transaction.End"))
+        await cp.call(tx_event("Ended", 4, TX, T3, end), suppress=False)
+        done = await session_of(served, TX)
+        late = mv("2026-03-01T10:40:00Z", sv(3100, unit="Wh"))  # offline, taken before the end
+        await cp.call(tx_event("Updated", 3, TX, "2026-03-01T10:40:00Z", late, offline=True), suppress=False)
+    assert (done.meter_stop_wh, done.energy_wh, done.flags) == (2500, 1500, [])
+    row = await session_of(served, TX)
+    # The kW sample is no end reading of the Ended event: the final meter still grows.
+    assert (row.state, row.meter_stop_wh, row.energy_wh, row.flags) == ("completed", 3100, 2100, [])
+    units = [(s.sampled_at.minute, s.unit) for s in await meter_rows(served, row.id)]
+    assert units == [(0, None), (15, "kW"), (30, "kWh"), (40, "Wh"), (45, "kW")]

@@ -1,8 +1,10 @@
-"""Meter readings: every energy figure becomes integer Wh, whatever unit and multiplier the
+"""Meter readings: which samples are readings of the energy register (the one rule every Python
+and SQL reader applies), and every energy figure as integer Wh, whatever unit and multiplier the
 station reported, so OCPP 1.6 strings and 2.0.1 numbers compare and add up exactly."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -13,6 +15,21 @@ ENERGY_REGISTER = "Energy.Active.Import.Register"
 # OCPP 1.6 and 2.0.1 both default an unnamed sample to the import register, in Wh.
 DEFAULT_MEASURAND = ENERGY_REGISTER
 _ENERGY_UNITS = {"Wh": Decimal(1), "kWh": Decimal(1000)}
+# The units a register reading may carry, besides none (Wh; an empty unit is none too). 1.6 lets
+# a station put any unit, e.g. kW, on an energy sample: such a sample is kept but is no reading.
+REGISTER_UNITS = (*_ENERGY_UNITS, "")
+
+
+def is_register_reading(measurand: str, unit: str | None, phase: str | None, signed: bool) -> bool:
+    """A reading of the whole station's import register, in an energy unit. A signed sample
+    carries its reading inside its signed data, not in its value. The store's SQL for readings
+    is this rule on these constants (REGISTER_READING in store/repositories/charging.py)."""
+    return (
+        measurand == ENERGY_REGISTER
+        and (unit is None or unit in REGISTER_UNITS)
+        and phase is None
+        and not signed
+    )
 
 
 @dataclass(frozen=True)
@@ -32,8 +49,8 @@ class Sample:
     public_key: str | None = None
 
     @property
-    def is_energy_register(self) -> bool:
-        return self.measurand == ENERGY_REGISTER and self.phase is None
+    def is_register_reading(self) -> bool:
+        return is_register_reading(self.measurand, self.unit, self.phase, self.signed_data is not None)
 
 
 def parse_value(raw: str | int | float | Decimal, path: str = "value") -> Decimal:
@@ -55,9 +72,14 @@ def to_wh(value: Decimal, unit: str | None, multiplier: int = 0) -> int:
     return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def register_wh(samples: list[Sample]) -> int | None:
-    """The last whole-station import register reading among samples, in Wh, if any."""
-    readings = [s for s in samples if s.is_energy_register and (s.unit or "Wh") in _ENERGY_UNITS]
+def register_readings(samples: Iterable[Sample]) -> list[Sample]:
+    """The register readings among samples, in time order."""
+    return sorted((s for s in samples if s.is_register_reading), key=lambda s: s.sampled_at)
+
+
+def register_wh(samples: Iterable[Sample]) -> int | None:
+    """The last register reading among samples, in Wh, if any."""
+    readings = [s for s in samples if s.is_register_reading]
     if not readings:
         return None
     last = max(readings, key=lambda s: s.sampled_at)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from depotshare.domain.charging.meter import ENERGY_REGISTER
+from depotshare.domain.charging.meter import ENERGY_REGISTER, REGISTER_UNITS
 from depotshare.store.models import (
     ChargingSession,
     ChargingStation,
@@ -222,17 +222,24 @@ async def add_meter_values(session: AsyncSession, rows: list[dict[str, Any]]) ->
 
 _INSERT_METER_VALUE = insert(MeterValue.__table__)  # type: ignore[arg-type]  # a Table
 
+# domain.charging.meter.is_register_reading in SQL, on its own constants: the only place the
+# store decides which stored samples are register readings (tests/ocpp/test_register_rule.py
+# holds the two to the same answers).
+REGISTER_READING = and_(
+    MeterValue.measurand == ENERGY_REGISTER,
+    or_(MeterValue.unit.is_(None), MeterValue.unit.in_(REGISTER_UNITS)),
+    MeterValue.phase.is_(None),
+    MeterValue.signed_data.is_(None),
+)
+
 
 async def last_register(
     session: AsyncSession, session_id: int, before: datetime | None = None
 ) -> tuple[datetime, Any, str | None, int] | None:
-    """The latest unsigned whole-station import register sample of a session, strictly before
-    `before` if given: (sampled_at, value, unit, multiplier)."""
+    """The latest register reading of a session, strictly before `before` if given:
+    (sampled_at, value, unit, multiplier)."""
     stmt = select(MeterValue.sampled_at, MeterValue.value, MeterValue.unit, MeterValue.multiplier).where(
-        MeterValue.session_id == session_id,
-        MeterValue.measurand == ENERGY_REGISTER,
-        MeterValue.phase.is_(None),
-        MeterValue.signed_data.is_(None),
+        MeterValue.session_id == session_id, REGISTER_READING
     )
     if before is not None:
         stmt = stmt.where(MeterValue.sampled_at < before)

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from depotshare.domain.charging.meter import ENERGY_REGISTER
 from depotshare.store.base import utcnow
 from depotshare.store.models import MeterValue, TransactionEventRecord
+from depotshare.store.repositories.charging import REGISTER_READING
 
 
 async def record(
@@ -49,8 +49,7 @@ async def record(
 async def register_readings(
     session: AsyncSession, session_id: int
 ) -> list[tuple[datetime, Decimal, str | None, int, str | None]]:
-    """The session's unsigned whole-station import register samples in time order:
-    (sampled_at, value, unit, multiplier, context)."""
+    """The session's register readings in time order: (sampled_at, value, unit, multiplier, context)."""
     rows = await session.execute(
         select(
             MeterValue.sampled_at,
@@ -59,12 +58,7 @@ async def register_readings(
             MeterValue.multiplier,
             MeterValue.context,
         )
-        .where(
-            MeterValue.session_id == session_id,
-            MeterValue.measurand == ENERGY_REGISTER,
-            MeterValue.phase.is_(None),
-            MeterValue.signed_data.is_(None),
-        )
+        .where(MeterValue.session_id == session_id, REGISTER_READING)
         .order_by(MeterValue.sampled_at, MeterValue.id)
     )
     return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
