@@ -9,7 +9,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from depotshare.domain.access.decision import AuthStatus, Decision
 from depotshare.domain.access_log import DecisionSource
@@ -139,27 +140,21 @@ async def add_samples(
     connector_id: int | None = None,
 ) -> None:
     """Store sampled values (one multi-row insert) and flag the session when its import register
-    reads lower than an earlier reading (or the start meter)."""
+    reads lower than an earlier reading (or the start meter). A sample already stored is skipped:
+    a message sent again after a lost answer stores nothing twice."""
     if not samples:
         return
     for i, sample in enumerate(samples):
         if abs(sample.value) >= MAX_SAMPLE:
             raise InvalidInput(f"samples[{i}].value", f"{sample.value} is beyond any meter")
-    readings = register_readings(samples) if session is not None else []
+    session_id = session.id if session else None
+    rows = [{"evse_id": evse_id, "connector_id": connector_id, **_fields(s)} for s in samples]
+    stored = await _stored_keys(uow, station_id, session_id, samples)
+    fresh = [(s, row) for s, row in zip(samples, rows, strict=True) if _key(row) not in stored]
+    readings = register_readings(s for s, _ in fresh) if session is not None else []
     previous = await _register_before(uow, session, readings[0].sampled_at) if session and readings else None
-    await repo.add_meter_values(
-        uow.session,
-        [
-            {
-                "session_id": session.id if session else None,
-                "station_id": station_id,
-                "evse_id": evse_id,
-                "connector_id": connector_id,
-                **{k: getattr(s, k) for k in _SAMPLE_FIELDS},
-            }
-            for s in samples
-        ],
-    )
+    owner = {"session_id": session_id, "station_id": station_id}
+    await repo.add_meter_values(uow.session, [{**owner, **row} for _, row in fresh])
     if session is not None and readings:
         flags: set[Flag] = set()
         for s in readings:
@@ -182,6 +177,33 @@ _SAMPLE_FIELDS = (
     "signing_method",
     "public_key",
 )
+# What a station reported of a sample: the same in all of these, for the same session (or the
+# station outside any session), is the same sample. The value too: another value for the same
+# instant is kept beside the first, never dropped. Checked here, not by a unique index: the
+# nullable columns (phase, context, ...) would compare as distinct NULLs there.
+_KEY_COLUMNS = ("evse_id", "connector_id", *_SAMPLE_FIELDS)
+_VALUE_SCALE = Decimal("0.000001")  # the value column's: a stored value reads back at this scale
+
+
+def _fields(sample: Sample) -> dict[str, Any]:
+    return {k: getattr(sample, k) for k in _SAMPLE_FIELDS}
+
+
+def _key(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(
+        row[c].quantize(_VALUE_SCALE, ROUND_HALF_UP) if c == "value" else row[c] for c in _KEY_COLUMNS
+    )
+
+
+async def _stored_keys(
+    uow: UnitOfWork, station_id: int, session_id: int | None, samples: Sequence[Sample]
+) -> set[tuple[Any, ...]]:
+    """The keys of the samples already stored in the time span of `samples`."""
+    times = [s.sampled_at for s in samples]
+    stored = await repo.meter_values_between(
+        uow.session, station_id, session_id, min(times), max(times), _KEY_COLUMNS
+    )
+    return {_key(dict(zip(_KEY_COLUMNS, values, strict=True))) for values in stored}
 
 
 async def _last_reading_wh(uow: UnitOfWork, session: ChargingSession, before: datetime) -> int | None:

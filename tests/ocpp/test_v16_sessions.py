@@ -8,10 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from httpx import AsyncClient
 from ocpp.exceptions import InternalError
 from ocpp.v16 import call
 from sqlalchemy import func, select
 
+from depotshare.domain.orgs.roles import Role
 from depotshare.services import cost_centres, employees, sessions, tokens, vehicles
 from depotshare.services.tokens import TokenPatch
 from depotshare.store.models import (
@@ -23,7 +25,7 @@ from depotshare.store.models import (
     Token,
     Vehicle,
 )
-from tests.helpers import SYSTEM
+from tests.helpers import SYSTEM, login, make_user
 from tests.ocpp.conftest import CARD, PARTNER, Served, Station16, station16
 
 OCMF = 'OCMF|{"FV":"1.0","GI":"ABB","RD":[{"TM":"2026-03-01T11:00:00,000+0000 S","RV":4.2,"RU":"kWh"}]}|{"SD":"3045"}'
@@ -371,3 +373,38 @@ async def test_register_sample_in_a_power_unit_is_kept_but_never_read(served: Se
     async with served.runtime.uow() as uow:
         units = (await uow.session.scalars(select(MeterValue.unit).order_by(MeterValue.sampled_at))).all()
     assert units == [None, "kW", "kWh", "kW"]
+
+
+async def test_replayed_meter_values_store_nothing_twice(
+    served: Served, depot: None, client: AsyncClient
+) -> None:
+    await make_user(served.runtime, "ops@example.com", (Role.PLATFORM_ADMIN, None))
+    ops = await login(client, "ops@example.com")
+    periodic = _mv(
+        "2026-03-01T10:15:00Z",
+        _sv("2000", context="Sample.Periodic"),
+        _sv("11000", measurand="Power.Active.Import", unit="W"),
+        _sv("230.1", measurand="Voltage", phase="L1-N", unit="V", location="Outlet"),
+    )
+    signed = _mv("2026-03-01T10:15:00Z", _sv(OCMF, format="SignedData", context="Sample.Periodic"))
+    clock = _mv("2026-03-01T10:00:00Z", _sv("123456", context="Sample.Clock"))
+    async with station16(served, "HH-02") as cp:
+        tx = (await cp.call(_start(meter=1000))).transaction_id
+        await _meter(cp, tx, periodic, signed)
+        await _meter(cp, None, clock)  # the station's own, outside the transaction
+        url = f"/api/v1/sessions/{(await _session(served, tx)).id}/meter-values"
+        once = await client.get(url, headers=ops)
+        stored_once = await _count(served, MeterValue)
+        # The answers were lost: the station sends both messages again, exactly as before.
+        await _meter(cp, tx, periodic, signed)
+        await _meter(cp, None, clock)
+        twice = await client.get(url, headers=ops)
+    assert once.status_code == twice.status_code == 200, twice.text
+    assert twice.json() == once.json()
+    assert [v["measurand"] for v in once.json()["items"]] == [
+        "Energy.Active.Import.Register",
+        "Power.Active.Import",
+        "Voltage",
+        "Energy.Active.Import.Register",
+    ]
+    assert await _count(served, MeterValue) == stored_once == 5

@@ -222,6 +222,29 @@ async def add_meter_values(session: AsyncSession, rows: list[dict[str, Any]]) ->
 
 _INSERT_METER_VALUE = insert(MeterValue.__table__)  # type: ignore[arg-type]  # a Table
 
+
+async def meter_values_between(
+    session: AsyncSession,
+    station_id: int,
+    session_id: int | None,
+    first: datetime,
+    last: datetime,
+    columns: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """`columns` of the samples of a session (None: of the station, outside any session) sampled
+    from `first` to `last` (the session and station indexes serve both)."""
+    owner = (
+        MeterValue.session_id == session_id
+        if session_id is not None
+        else and_(MeterValue.station_id == station_id, MeterValue.session_id.is_(None))
+    )
+    table = MeterValue.__table__
+    stmt = select(*(table.c[name] for name in columns)).where(
+        owner, MeterValue.sampled_at >= first, MeterValue.sampled_at <= last
+    )
+    return [tuple(row) for row in await session.execute(stmt)]
+
+
 # domain.charging.meter.is_register_reading in SQL, on its own constants: the only place the
 # store decides which stored samples are register readings (tests/ocpp/test_register_rule.py
 # holds the two to the same answers).
