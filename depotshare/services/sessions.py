@@ -112,6 +112,8 @@ async def open_session(
         token_id=token.id if token else None,
         auth_status=auth.decision.status.value if auth else None,
         auth_reason=auth.decision.reason if auth else None,
+        auth_expires_at=auth.decision.expires_at if auth else None,
+        auth_group=auth.decision.group if auth else None,
         started_at=req.started_at,
         meter_start_wh=req.meter_start_wh,
         flags=flags,
@@ -281,8 +283,7 @@ async def start_session(uow: UnitOfWork, station_id: int, protocol: str, req: St
     if req.start_key is not None:
         known = await repo.session_by_start_key(uow.session, station_id, req.start_key)
         if known is not None:
-            status = AuthStatus(known.auth_status) if known.auth_status else AuthStatus.UNKNOWN
-            return Started(known.id, known.transaction_id, Decision(status, known.auth_reason or ""), False)
+            return Started(known.id, known.transaction_id, _answered(known), False)
     auth = None
     if req.id_token is not None:
         auth = await authorization.check(
@@ -292,6 +293,15 @@ async def start_session(uow: UnitOfWork, station_id: int, protocol: str, req: St
     await uow.commit()
     decision = auth.decision if auth else Decision(AuthStatus.UNKNOWN, "no token")
     return Started(row.id, row.transaction_id, decision, True)
+
+
+def _answered(session: ChargingSession) -> Decision:
+    """The decision a session's start was answered with, as kept on the session: deciding again
+    could answer otherwise (the session itself now runs, a grant's window moved on)."""
+    status = AuthStatus(session.auth_status) if session.auth_status else AuthStatus.UNKNOWN
+    return Decision(
+        status, session.auth_reason or "", expires_at=session.auth_expires_at, group=session.auth_group
+    )
 
 
 async def meter_values(

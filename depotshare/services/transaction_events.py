@@ -136,6 +136,7 @@ def _attribute(row: ChargingSession, ev: TransactionEvent, auth: Authorization) 
     row.id_token, row.id_token_type = ev.id_token, ev.id_token_type
     row.token_id = token.id if token else None
     row.auth_status, row.auth_reason = auth.decision.status.value, auth.decision.reason
+    row.auth_expires_at, row.auth_group = auth.decision.expires_at, auth.decision.group
     row.token_org_id = token.org_id if token else None
     row.employee_id = (token.employee_id if token else None) or row.employee_id
     row.vehicle_id = token.vehicle_id if token else None

@@ -408,3 +408,17 @@ async def test_replayed_meter_values_store_nothing_twice(
         "Energy.Active.Import.Register",
     ]
     assert await _count(served, MeterValue) == stored_once == 5
+
+
+async def test_retried_start_is_answered_as_the_first(served: Served, depot: None) -> None:
+    # CARD has a valid_until and a group: the first answer carries expiryDate and parentIdTag.
+    async with station16(served, "HH-02") as cp:
+        first = await cp.call(_start(), suppress=False)
+        again = await cp.call(_start(), suppress=False)  # the first answer was lost
+    assert first.id_tag_info["status"] == "Accepted"
+    assert first.id_tag_info["parent_id_tag"] == "ACME-FLEET"
+    assert first.id_tag_info["expiry_date"] is not None
+    assert again.transaction_id == first.transaction_id
+    for field in ("status", "expiry_date", "parent_id_tag"):
+        assert again.id_tag_info.get(field) == first.id_tag_info.get(field), field
+    assert again.id_tag_info == first.id_tag_info

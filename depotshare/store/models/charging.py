@@ -94,6 +94,9 @@ class ChargingSession(Base):
     token_id: Mapped[int | None] = mapped_column(Integer, index=True)
     auth_status: Mapped[str | None] = mapped_column(String(24))  # what we answered the station
     auth_reason: Mapped[str | None] = mapped_column(String(200))
+    # The rest of that answer (1.6 idTagInfo expiryDate, parentIdTag): a retried start gets it again.
+    auth_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    auth_group: Mapped[str | None] = mapped_column(String(20))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     meter_start_wh: Mapped[int | None] = mapped_column(BigInteger)
