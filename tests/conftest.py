@@ -6,7 +6,7 @@ it again against PostgreSQL would test nothing new."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -41,6 +41,8 @@ hypothesis_settings.load_profile("depotshare")
 BACKEND = os.environ.get("DEPOTSHARE_TEST_DATABASE", "sqlite")
 PG_URL = os.environ.get("DEPOTSHARE_TEST_PG_URL", "postgresql+asyncpg://root@127.0.0.1:5432/test")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# One id shared by a run's workers (xdist sets it), or this process's own.
+RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"{os.getpid():x}")[:8]
 # Fixtures through which a test reaches the database of the pass.
 DATABASE_FIXTURES = frozenset({"database_url", "settings", "runtime"})
 
@@ -61,12 +63,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if BACKEND == "postgresql":
-        return databases.worker_database_url(PG_URL, WORKER)
+        url = databases.worker_database_url(PG_URL, WORKER, RUN)
+        yield url
+        databases.drop_worker_database(PG_URL, url)
+        return
     if BACKEND != "sqlite":
         raise pytest.UsageError(f"DEPOTSHARE_TEST_DATABASE must be sqlite or postgresql, not {BACKEND!r}")
-    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ database per pytest-xdist worker; the per-test cleanup that keeps them empty bet
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import threading
 from pathlib import Path
@@ -29,16 +30,33 @@ def schema_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
-def worker_database_url(admin_url: str, worker: str) -> str:
-    """A migrated, empty database of its own for this worker (`gw0`, `gw1`, ... or `main`),
-    cloned from the template; the template is migrated once per schema version."""
+def worker_database_url(admin_url: str, worker: str, run: str) -> str:
+    """A migrated, empty database of its own for this worker (`gw0`, `gw1`, ... or `main`) of
+    this run, cloned from the template; the template is migrated once per schema version. The
+    run's id is in the name so that two runs on one server (two checkouts, CI beside a
+    developer) never empty each other's tables."""
     url = make_url(admin_url)
     template = f"dstest_tpl_{schema_fingerprint()}"
-    name = f"{url.database}_{worker}"
+    name = f"{url.database}_{worker}_{run}"
     _in_own_loop(
         _prepare(url.set(drivername="postgresql").render_as_string(False), admin_url, template, name)
     )
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_worker_database(admin_url: str, database_url: str) -> None:
+    """Drop a worker's clone when its run ends."""
+    admin = make_url(admin_url).set(drivername="postgresql").render_as_string(False)
+    name = make_url(database_url).database
+    _in_own_loop(_drop(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _drop(admin_dsn: str, statement: str) -> None:
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(statement)
+    finally:
+        await admin.close()
 
 
 def _in_own_loop(coro: object) -> None:
@@ -77,9 +95,11 @@ async def _prepare(admin_dsn: str, admin_url: str, template: str, name: str) -> 
 async def _build_template(admin: asyncpg.Connection, admin_url: str, template: str) -> None:
     from depotshare.services.migrations import upgrade_engine
 
+    # Templates of older schemas go, unless another run is cloning one right now (no FORCE).
     stale = await admin.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'dstest_tpl_%'")
     for row in stale:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+        with contextlib.suppress(asyncpg.ObjectInUseError):
+            await admin.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}"')
     building = f"{template}_building"  # renamed when complete: a crash leaves no half template
     await admin.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
     await admin.execute(f'CREATE DATABASE "{building}"')
