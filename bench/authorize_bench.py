@@ -33,23 +33,15 @@ from scope_bench import (
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine.url import make_url
 
-from depotshare.domain.access_log import verify
+from depotshare.domain.access.decision_chain import verify
 from depotshare.domain.fleet.tokens import TokenType, normalise_uid
 from depotshare.domain.orgs import tree
-from depotshare.services import authorization
-from depotshare.services.runtime import Runtime
-from depotshare.store.models import (
-    AccessDecision,
-    ChargingSession,
-    ChargingStation,
-    Connector,
-    Evse,
-    Grant,
-    GrantScope,
-    Location,
-    Partnership,
-)
-from depotshare.store.repositories.access import as_entry
+from depotshare.services.access import authorization
+from depotshare.services.common.runtime import Runtime
+from depotshare.store.access.authorization import as_entry
+from depotshare.store.access.models import AccessDecision, Grant, GrantScope, Partnership
+from depotshare.store.charging.models import ChargingSession
+from depotshare.store.sites.models import ChargingStation, Connector, Evse, Location
 
 MEDIAN_MS, P99_MS = 5.0, 20.0
 HOST_DEPOT_OWNERS = 10  # subsidiaries of the host holding that own the depots

@@ -59,9 +59,9 @@ async def breakdown(
     from depotshare.ocpp import station as gateway_station
     from depotshare.ocpp.server import configure_library
     from depotshare.ocpp.v16 import V16Station, samples_of
-    from depotshare.services import sessions
-    from depotshare.services import stations_live as live
-    from depotshare.services.runtime import Runtime
+    from depotshare.services.charging import recording as sessions
+    from depotshare.services.common.runtime import Runtime
+    from depotshare.services.sites import connected_stations as live
 
     configure_library()
     runtime = Runtime(Settings(database_url=url, secret_key=secret))

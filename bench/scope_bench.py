@@ -32,13 +32,15 @@ from sqlalchemy.engine.url import make_url
 import depotshare
 from depotshare.api.app import create_app
 from depotshare.config import Settings, get_settings
-from depotshare.domain.actor import Actor
+from depotshare.domain.common.actor import Actor
 from depotshare.domain.fleet.tokens import TokenType, normalise_uid
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import PLATFORM_ROLES, Role
-from depotshare.services import auth, orgs, security, tokens
-from depotshare.services.runtime import Runtime
-from depotshare.store.models import User
+from depotshare.services.common.runtime import Runtime
+from depotshare.services.fleet import tokens
+from depotshare.services.orgs import auth, security
+from depotshare.services.orgs import organisations as orgs
+from depotshare.store.orgs.models import User
 
 DEFAULT_URL = os.environ.get(
     "DEPOTSHARE_BENCH_DATABASE_URL", "postgresql+asyncpg://root@127.0.0.1:5432/test_bench"

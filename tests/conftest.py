@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -23,7 +22,7 @@ os.environ.setdefault("DEPOTSHARE_SECRET_KEY", "test-secret-key-that-is-long-eno
 from depotshare.api.app import create_app
 from depotshare.config import Settings, get_settings
 from depotshare.ocpp.admission import BootGate
-from depotshare.services.runtime import Runtime
+from depotshare.services.common.runtime import Runtime
 from tests.support import databases
 
 # No per-example deadline and no "too slow" health check: on a loaded CI machine both fail a
@@ -123,6 +122,3 @@ def app_in_use(app: FastAPI, runtime: Runtime, settings: Settings) -> FastAPI:
 async def client(app_in_use: FastAPI) -> AsyncIterator[AsyncClient]:
     async with AsyncClient(transport=ASGITransport(app=app_in_use), base_url="http://test") as c:
         yield c
-
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

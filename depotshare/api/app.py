@@ -9,32 +9,20 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
 from depotshare.api import docs, errors
-from depotshare.api.routers import (
-    access_decisions,
-    audit,
-    auth,
-    commands,
-    cost_centres,
-    employees,
-    internal_grants,
-    local_lists,
-    locations,
-    organisations,
-    partnerships,
-    roaming_partners,
-    sessions,
-    stations,
-    tokens,
-    users,
-    vehicles,
-)
+from depotshare.api.routers.access import decisions as access_decisions
+from depotshare.api.routers.access import internal_grants, local_lists, partnerships
+from depotshare.api.routers.charging import commands, sessions
+from depotshare.api.routers.fleet import cost_centres, employees, tokens, vehicles
+from depotshare.api.routers.orgs import audit, auth, organisations, users
+from depotshare.api.routers.roaming import partners as roaming_partners
+from depotshare.api.routers.sites import locations, stations
 from depotshare.config import Settings, get_settings
 from depotshare.ocpi.app import bad_url as ocpi_bad_url
 from depotshare.ocpi.app import create_ocpi_app
 from depotshare.ocpp.server import mount as mount_ocpp
-from depotshare.services import stations_live
-from depotshare.services.local_lists import LocalListSync
-from depotshare.services.runtime import Runtime
+from depotshare.services.access.local_lists import LocalListSync
+from depotshare.services.common.runtime import Runtime
+from depotshare.services.sites import connected_stations as stations_live
 
 API_PREFIX = "/api/v1"
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from depotshare.domain.errors import (
+from depotshare.domain.common.errors import (
     Conflict,
     DomainError,
     Forbidden,

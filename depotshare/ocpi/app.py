@@ -13,8 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from depotshare.domain import ocpi
-from depotshare.domain.errors import DomainError, InvalidInput, NotFound, Unauthenticated
+from depotshare.domain.common.errors import DomainError, InvalidInput, NotFound, Unauthenticated
+from depotshare.domain.roaming import ocpi_locations as ocpi
 from depotshare.ocpi import objects
 from depotshare.ocpi.envelope import (
     GENERIC_CLIENT_ERROR,
@@ -24,10 +24,11 @@ from depotshare.ocpi.envelope import (
     envelope,
     error,
 )
-from depotshare.services import ocpi_locations, roaming_partners
-from depotshare.services.roaming_partners import OcpiParty
-from depotshare.services.runtime import Runtime
-from depotshare.services.unit_of_work import UnitOfWork
+from depotshare.services.common.runtime import Runtime
+from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.roaming import ocpi_locations
+from depotshare.services.roaming import partners as roaming_partners
+from depotshare.services.roaming.partners import OcpiParty
 
 ECHOED_HEADERS = ("X-Request-ID", "X-Correlation-ID")
 

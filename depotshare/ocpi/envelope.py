@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from depotshare.domain import ocpi
+from depotshare.domain.roaming import ocpi_locations as ocpi
 
 SUCCESS = 1000
 GENERIC_CLIENT_ERROR = 2000

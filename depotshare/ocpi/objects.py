@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from depotshare.domain import ocpi
-from depotshare.services.ocpi_locations import ConnectorSnapshot, EvseSnapshot, LocationSnapshot
+from depotshare.domain.roaming import ocpi_locations as ocpi
+from depotshare.services.roaming.ocpi_locations import ConnectorSnapshot, EvseSnapshot, LocationSnapshot
 
 # OCPI string lengths; longer values of ours are cut to fit (docs/ocpi.md).
 ADDRESS_MAX, CITY_MAX, POSTAL_CODE_MAX, NAME_MAX = 45, 45, 10, 255

@@ -1,4 +1,4 @@
-"""The command channel, central system -> station: the StationCommands port (services/ports.py)
+"""The command channel, central system -> station: the StationCommands port (services/common/ports.py)
 over the connections in the registry. A protocol-neutral command becomes the message of the
 station's protocol through TRANSLATORS, the one table a protocol version adds its entry to."""
 
@@ -22,7 +22,7 @@ from ocpp.v201.enums import Action as Action201
 
 from depotshare.domain.access.local_list import Change, Entry
 from depotshare.domain.charging import commands as cmd
-from depotshare.domain.errors import InvalidInput, StationError, StationOffline, StationTimeout
+from depotshare.domain.common.errors import InvalidInput, StationError, StationOffline, StationTimeout
 from depotshare.ocpp.connection import Closed
 from depotshare.ocpp.quirks import iso
 from depotshare.ocpp.registry import Registry

@@ -23,7 +23,7 @@ from ocpp.exceptions import (
 )
 from ocpp.messages import CallResult, get_validator, validate_payload
 
-from depotshare.domain.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
+from depotshare.domain.common.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
 
 
 class MessageTypeNotSupportedError(OCPPError):  # type: ignore[misc]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from depotshare.domain.errors import InvalidInput
+from depotshare.domain.common.errors import InvalidInput
 
 
 def parse_timestamp(value: str | None, default: datetime | None = None, path: str = "timestamp") -> datetime:

@@ -16,15 +16,15 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from depotshare.config import Settings
-from depotshare.domain.errors import DomainError, Unauthenticated
+from depotshare.domain.common.errors import DomainError, Unauthenticated
 from depotshare.ocpp.admission import BootGate
 from depotshare.ocpp.commands import GatewayCommands
 from depotshare.ocpp.connection import REPLACED, Closed, WebSocketConnection
 from depotshare.ocpp.protocols import STATIONS, negotiate
 from depotshare.ocpp.registry import Registry
 from depotshare.ocpp.station import StationBase
-from depotshare.services import stations_live as live
-from depotshare.services.runtime import Runtime
+from depotshare.services.common.runtime import Runtime
+from depotshare.services.sites import connected_stations as live
 
 PATH = "/ocpp/{station_id}"
 RETRY_AFTER_S = 5  # what a station refused with 503 during a reconnect storm is told

@@ -24,12 +24,12 @@ from ocpp.charge_point import (
 from ocpp.exceptions import FormatViolationError, InternalError, OCPPError, ProtocolError, SecurityError
 from ocpp.messages import Call, CallError, CallResult
 
-from depotshare.domain.errors import DomainError
+from depotshare.domain.common.errors import DomainError
 from depotshare.ocpp import errors
 from depotshare.ocpp.connection import WebSocketConnection
-from depotshare.services.runtime import Runtime
-from depotshare.services.stations_live import StationLink, touch
-from depotshare.services.unit_of_work import UnitOfWork
+from depotshare.services.common.runtime import Runtime
+from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.sites.connected_stations import StationLink, touch
 
 LOGGER = logging.getLogger("depotshare.ocpp")
 UNREADABLE_ID = "-1"  # the message id to answer when the frame's own cannot be read (2.0.1 4.2.3)

@@ -13,13 +13,14 @@ from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, Regi
 
 from depotshare.domain.access.decision import AuthStatus, Decision
 from depotshare.domain.charging.meter import DEFAULT_MEASURAND, Sample, parse_value
-from depotshare.domain.errors import InvalidInput
+from depotshare.domain.common.errors import InvalidInput
 from depotshare.ocpp.errors import V16_CODES
 from depotshare.ocpp.quirks import iso, parse_timestamp
 from depotshare.ocpp.station import StationBase, on
-from depotshare.services import authorization, sessions
-from depotshare.services import stations_live as live
-from depotshare.services.sessions import StartRequest, StopRequest
+from depotshare.services.access import authorization
+from depotshare.services.charging import recording as sessions
+from depotshare.services.charging.recording import StartRequest, StopRequest
+from depotshare.services.sites import connected_stations as live
 
 SUBPROTOCOL = "ocpp1.6"
 _REGISTRATION = {

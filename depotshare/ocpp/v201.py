@@ -15,9 +15,11 @@ from depotshare.domain.charging.meter import DEFAULT_MEASURAND, Sample, parse_va
 from depotshare.ocpp.errors import V201_CODES
 from depotshare.ocpp.quirks import iso, parse_timestamp
 from depotshare.ocpp.station import StationBase, on
-from depotshare.services import authorization, sessions, transaction_events
-from depotshare.services import stations_live as live
-from depotshare.services.transaction_events import TransactionEvent
+from depotshare.services.access import authorization
+from depotshare.services.charging import recording as sessions
+from depotshare.services.charging import transaction_events
+from depotshare.services.charging.transaction_events import TransactionEvent
+from depotshare.services.sites import connected_stations as live
 
 SUBPROTOCOL = "ocpp2.0.1"
 _REGISTRATION = {

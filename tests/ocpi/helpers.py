@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import base64
 
-from depotshare.domain.actor import Actor
-from depotshare.domain.importing import ImportSummary, read_text
-from depotshare.services.importer import import_document
-from depotshare.services.runtime import Runtime
+from depotshare.domain.common.actor import Actor
+from depotshare.domain.setup import ImportSummary, read_text
+from depotshare.services.common.runtime import Runtime
+from depotshare.services.setup.importer import import_document
 
 SYSTEM = Actor.system("ocpi-test")
 TOKEN = "ocpi-token-rhx"

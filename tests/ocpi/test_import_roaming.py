@@ -13,12 +13,14 @@ from httpx import AsyncClient
 from sqlalchemy import select
 
 from depotshare.config import Settings
-from depotshare.services.runtime import Runtime
-from depotshare.store.models import AuditEntry, Location, RoamingPartner
+from depotshare.services.common.runtime import Runtime
+from depotshare.store.common.models import AuditEntry
+from depotshare.store.roaming.models import RoamingPartner
+from depotshare.store.sites.models import Location
 from tests.ocpi.helpers import BASE, TOKEN, auth, site
-from tests.test_export import export, wipe
-from tests.test_import import all_rows, cli, count, write
-from tests.test_import_partnerships import DESIGN_EXAMPLE
+from tests.services.setup.test_export import export, wipe
+from tests.services.setup.test_import import all_rows, cli, count, write
+from tests.services.setup.test_import_partnerships import DESIGN_EXAMPLE
 
 SETUP = (
     BASE

@@ -12,11 +12,12 @@ from typing import Any
 from httpx import AsyncClient
 from sqlalchemy import select, update
 
-from depotshare.domain.roaming import hash_token
-from depotshare.services import stations_live
-from depotshare.services.runtime import Runtime
-from depotshare.services.stations_live import StatusReport
-from depotshare.store.models import ChargingStation, RoamingPartner
+from depotshare.domain.roaming.parties import hash_token
+from depotshare.services.common.runtime import Runtime
+from depotshare.services.sites import connected_stations as stations_live
+from depotshare.services.sites.connected_stations import StatusReport
+from depotshare.store.roaming.models import RoamingPartner
+from depotshare.store.sites.models import ChargingStation
 from tests.ocpi.helpers import BASE, TOKEN, auth, import_yaml, site
 
 ALLOWED = '[{uid: "04A2B3C4", type: RFID}, {group_id: SWIFT-FLEET}]'

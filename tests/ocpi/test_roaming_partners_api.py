@@ -8,10 +8,11 @@ from httpx import AsyncClient
 from sqlalchemy import select
 
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.runtime import Runtime
-from depotshare.store.models import AuditEntry, RoamingPartner
-from tests.helpers import login, make_tree, make_user
+from depotshare.services.common.runtime import Runtime
+from depotshare.store.common.models import AuditEntry
+from depotshare.store.roaming.models import RoamingPartner
 from tests.ocpi.helpers import auth
+from tests.support.helpers import login, make_tree, make_user
 
 API = "/api/v1/roaming-partners"
 BODY = {"key": "roam-x", "name": "Roaming Hub X", "country_code": "de", "party_id": "rhx"}

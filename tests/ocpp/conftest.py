@@ -23,14 +23,15 @@ from ocpp.v16.enums import Action
 from websockets.asyncio.client import ClientConnection
 
 from depotshare.config import Settings
-from depotshare.domain.assets import ConnectorSpec, EvseSpec
 from depotshare.domain.fleet.tokens import TokenStatus
+from depotshare.domain.sites.assets import ConnectorSpec, EvseSpec
 from depotshare.ocpp.server import Gateway, uvicorn_options
-from depotshare.services import locations, stations, tokens
-from depotshare.services.locations import LocationSpec
-from depotshare.services.runtime import Runtime
-from depotshare.services.stations import StationSpec
-from tests.helpers import SYSTEM, make_tree
+from depotshare.services.common.runtime import Runtime
+from depotshare.services.fleet import tokens
+from depotshare.services.sites import locations, stations
+from depotshare.services.sites.locations import LocationSpec
+from depotshare.services.sites.stations import StationSpec
+from tests.support.helpers import SYSTEM, make_tree
 
 T = TypeVar("T")
 STATION_PASSWORD = "station-secret-1"

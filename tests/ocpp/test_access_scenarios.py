@@ -12,14 +12,16 @@ import pytest
 from ocpp.v16 import call as call16
 from sqlalchemy import select, update
 
-from depotshare.domain.actor import Actor
-from depotshare.domain.importing import read_text
-from depotshare.services.importer import import_document
-from depotshare.services.runtime import Runtime
-from depotshare.store.models import ChargingSession, Grant, Partnership, Token
-from tests.charging_rows import access_decisions
+from depotshare.domain.common.actor import Actor
+from depotshare.domain.setup import read_text
+from depotshare.services.common.runtime import Runtime
+from depotshare.services.setup.importer import import_document
+from depotshare.store.access.models import Grant, Partnership
+from depotshare.store.charging.models import ChargingSession
+from depotshare.store.fleet.models import Token
 from tests.ocpp.conftest import Served, station16
 from tests.ocpp.v201_station import booted, station201, tx_event
+from tests.support.charging_rows import access_decisions
 
 SETUP = """
 organisations:

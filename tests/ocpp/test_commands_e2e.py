@@ -12,9 +12,9 @@ from ocpp.v16 import call
 from sqlalchemy import select
 
 from depotshare.domain.orgs.roles import Role
-from depotshare.store.models import AuditEntry
-from tests.helpers import login, make_user
+from depotshare.store.common.models import AuditEntry
 from tests.ocpp.conftest import STATION_PASSWORD, Served, station16
+from tests.support.helpers import login, make_user
 
 OPERATOR = "fac@acme.example"
 

@@ -19,20 +19,21 @@ from ocpp.v16 import call as call16
 
 from depotshare.domain.access.local_list import MESSAGE_OVERHEAD_BYTES
 from depotshare.domain.fleet.tokens import TokenStatus
-from depotshare.domain.importing import read_text
 from depotshare.domain.orgs.roles import Role
-from depotshare.services import local_lists, tokens
-from depotshare.services.importer import import_document
-from depotshare.services.local_lists import LocalListSync
-from depotshare.services.runtime import Runtime
+from depotshare.domain.setup import read_text
+from depotshare.services.access import local_lists
+from depotshare.services.access.local_lists import LocalListSync
+from depotshare.services.common.runtime import Runtime
+from depotshare.services.fleet import tokens
+from depotshare.services.setup.importer import import_document
 from depotshare.simulator.config import SimConfig
 from depotshare.simulator.station import Station
 from depotshare.simulator.station16 import Station16
 from depotshare.simulator.station201 import Station201
 from depotshare.simulator.stats import Stats
-from tests.charging_rows import access_decisions
-from tests.helpers import SYSTEM, login, make_user
 from tests.ocpp.conftest import CARD, PARTNER, Served, raw_socket
+from tests.support.charging_rows import access_decisions
+from tests.support.helpers import SYSTEM, login, make_user
 
 PROTOCOLS = ["ocpp1.6", "ocpp2.0.1"]
 WITHIN_S = 5.0  # "within seconds"

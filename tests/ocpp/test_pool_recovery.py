@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import exc, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from depotshare.store import database
+from depotshare.store.common import database
 from tests.conftest import BACKEND
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="the pool settings are PostgreSQL's")

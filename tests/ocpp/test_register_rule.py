@@ -12,12 +12,12 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from depotshare.domain.charging.meter import ENERGY_REGISTER, Sample
-from depotshare.services import sessions
-from depotshare.services.runtime import Runtime
-from depotshare.services.sessions import StartRequest
-from depotshare.store.models import ChargingStation
-from depotshare.store.repositories import charging as charging_repo
-from depotshare.store.repositories import transaction_events as events_repo
+from depotshare.services.charging import recording as sessions
+from depotshare.services.charging.recording import StartRequest
+from depotshare.services.common.runtime import Runtime
+from depotshare.store.charging import recording as charging_repo
+from depotshare.store.charging import transaction_events as events_repo
+from depotshare.store.sites.models import ChargingStation
 from tests.ocpp.conftest import CARD
 
 T0 = datetime(2026, 3, 1, 10, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from websockets.asyncio.client import ClientConnection
 
-from depotshare.store.models import ChargingSession, MeterValue, StationEvent
+from depotshare.store.charging.models import ChargingSession, MeterValue, StationEvent
 from tests.ocpp.conftest import Served, raw_socket
 
 START = {"connectorId": 1, "idTag": "04A2B3C4D5E6F7", "meterStart": 0, "timestamp": "2026-03-01T10:00:00Z"}

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from depotshare.domain.charging import commands as cmd
-from depotshare.domain.errors import InvalidInput, StationError, StationOffline, StationTimeout
-from depotshare.services.ports import StationCommands
+from depotshare.domain.common.errors import InvalidInput, StationError, StationOffline, StationTimeout
+from depotshare.services.common.ports import StationCommands
 from tests.ocpp.conftest import Served, station16
 
 

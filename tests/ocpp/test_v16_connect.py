@@ -13,11 +13,15 @@ from ocpp.v16 import call
 from sqlalchemy import select, update
 from websockets.exceptions import InvalidStatus
 
-from depotshare.services import security, stations, stations_live
-from depotshare.services.stations_live import is_online
-from depotshare.store.models import AuditEntry, ChargingStation, StationEvent
-from tests.helpers import SYSTEM
+from depotshare.services.orgs import security
+from depotshare.services.sites import connected_stations as stations_live
+from depotshare.services.sites import stations
+from depotshare.services.sites.connected_stations import is_online
+from depotshare.store.charging.models import StationEvent
+from depotshare.store.common.models import AuditEntry
+from depotshare.store.sites.models import ChargingStation
 from tests.ocpp.conftest import STATION_PASSWORD, Served, admit_prefix, eventually, raw_socket, station16
+from tests.support.helpers import SYSTEM
 
 BOOT = call.BootNotification(charge_point_model="Terra", charge_point_vendor="ABB", firmware_version="1.2")
 

@@ -14,19 +14,14 @@ from ocpp.v16 import call
 from sqlalchemy import func, select
 
 from depotshare.domain.orgs.roles import Role
-from depotshare.services import cost_centres, employees, sessions, tokens, vehicles
-from depotshare.services.tokens import TokenPatch
-from depotshare.store.models import (
-    ChargingSession,
-    CostCentre,
-    Employee,
-    MeterValue,
-    Organisation,
-    Token,
-    Vehicle,
-)
-from tests.helpers import SYSTEM, login, make_user
+from depotshare.services.charging import recording as sessions
+from depotshare.services.fleet import cost_centres, employees, tokens, vehicles
+from depotshare.services.fleet.tokens import TokenPatch
+from depotshare.store.charging.models import ChargingSession, MeterValue
+from depotshare.store.fleet.models import CostCentre, Employee, Token, Vehicle
+from depotshare.store.orgs.models import Organisation
 from tests.ocpp.conftest import CARD, PARTNER, Served, Station16, station16
+from tests.support.helpers import SYSTEM, login, make_user
 
 OCMF = 'OCMF|{"FV":"1.0","GI":"ABB","RD":[{"TM":"2026-03-01T11:00:00,000+0000 S","RV":4.2,"RU":"kWh"}]}|{"SD":"3045"}'
 

@@ -7,9 +7,9 @@ import pytest
 from ocpp.v16 import call
 from sqlalchemy import select
 
-from depotshare.store.models import ConnectorStatus, StationEvent, StatusEvent
-from tests.charging_rows import access_decisions
+from depotshare.store.charging.models import ConnectorStatus, StationEvent, StatusEvent
 from tests.ocpp.conftest import BLOCKED, CARD, EXPIRED, PARTNER, Served, station16
+from tests.support.charging_rows import access_decisions
 
 
 def _status(

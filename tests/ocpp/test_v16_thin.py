@@ -6,7 +6,8 @@ from __future__ import annotations
 from ocpp.v16 import call
 from sqlalchemy import select
 
-from depotshare.store.models import ChargingSession, ChargingStation
+from depotshare.store.charging.models import ChargingSession
+from depotshare.store.sites.models import ChargingStation
 from tests.ocpp.conftest import CARD, STATION_PASSWORD, Served, station16
 
 

@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from depotshare.domain.charging import commands as cmd
-from depotshare.domain.errors import InvalidInput, StationError
-from depotshare.services.ports import StationCommands
+from depotshare.domain.common.errors import InvalidInput, StationError
+from depotshare.services.common.ports import StationCommands
 from depotshare.simulator import scenario as sc
 from depotshare.simulator.config import SimConfig
 from depotshare.simulator.runner import run_stations
-from depotshare.store.models import ChargingSession, ChargingStation, MeterValue
+from depotshare.store.charging.models import ChargingSession, MeterValue
+from depotshare.store.sites.models import ChargingStation
 from tests.ocpp.conftest import CARD, Served, eventually
 from tests.ocpp.v201_station import booted, station201, station_events
 

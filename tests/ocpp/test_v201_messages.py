@@ -11,16 +11,11 @@ import pytest
 from ocpp.v201 import call
 from sqlalchemy import func, select
 
-from depotshare.store.models import (
-    ChargingSession,
-    ChargingStation,
-    ConnectorStatus,
-    StationEvent,
-    StatusEvent,
-)
-from tests.charging_rows import access_decisions
+from depotshare.store.charging.models import ChargingSession, ConnectorStatus, StationEvent, StatusEvent
+from depotshare.store.sites.models import ChargingStation
 from tests.ocpp.conftest import BLOCKED, CARD, EXPIRED, PARTNER, STATION_PASSWORD, Served, raw_socket
 from tests.ocpp.v201_station import booted, station201, station_events
+from tests.support.charging_rows import access_decisions
 
 
 async def test_boot_heartbeat_and_status(served: Served, depot: None) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from depotshare.store.models import ChargingStation, Employee, Token
+from depotshare.store.fleet.models import Employee, Token
+from depotshare.store.sites.models import ChargingStation
 from tests.ocpp.conftest import BLOCKED, CARD, PARTNER, Served
 from tests.ocpp.v201_station import (
     ENERGY,

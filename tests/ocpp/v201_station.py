@@ -14,7 +14,7 @@ from ocpp.v201 import call
 from ocpp.v201 import call_result as result
 from sqlalchemy import func, select
 
-from depotshare.store.models import ChargingSession, MeterValue, StationEvent, TransactionEventRecord
+from depotshare.store.charging.models import ChargingSession, MeterValue, StationEvent, TransactionEventRecord
 from tests.ocpp.conftest import Served, raw_socket
 
 ENERGY = "Energy.Active.Import.Register"

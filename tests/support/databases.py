@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import depotshare.store.migrations as migrations_pkg
-from depotshare.store.database import make_engine
-from depotshare.store.models import Base
+from depotshare.store.common.base import Base
+from depotshare.store.common.database import make_engine
 
 VERSIONS = Path(migrations_pkg.__file__).parent / "versions"
 TEMPLATE_LOCK = 8_200_801  # pg_advisory_lock key: one worker builds the template, the others wait
@@ -93,7 +93,7 @@ async def _prepare(admin_dsn: str, admin_url: str, template: str, name: str) -> 
 
 
 async def _build_template(admin: asyncpg.Connection, admin_url: str, template: str) -> None:
-    from depotshare.services.migrations import upgrade_engine
+    from depotshare.services.common.migrations import upgrade_engine
 
     # Templates of older schemas go, unless another run is cloning one right now (no FORCE).
     stale = await admin.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'dstest_tpl_%'")

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from depotshare.api.schemas.common import Input
-from depotshare.domain.assets import MAX_OCPP_ID
 from depotshare.domain.charging import commands as cmd
+from depotshare.domain.sites.assets import MAX_OCPP_ID
 
 ConfigKey = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 # Names a TriggerMessage may ask for in OCPP 1.6 or 2.0.1; the gateway refuses those the

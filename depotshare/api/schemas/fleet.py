@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from depotshare.api.schemas.common import Input
+from depotshare.domain.common.keys import EMAIL_PATTERN, KEY_PATTERN
 from depotshare.domain.fleet.tokens import TokenStatus, TokenType
-from depotshare.domain.keys import EMAIL_PATTERN, KEY_PATTERN
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,63}$"
 

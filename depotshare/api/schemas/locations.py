@@ -7,8 +7,8 @@ from decimal import Decimal
 from pydantic import Field
 
 from depotshare.api.schemas.common import Input
-from depotshare.domain import assets
-from depotshare.domain.keys import KEY_PATTERN, STATION_ID_PATTERN
+from depotshare.domain.common.keys import KEY_PATTERN, STATION_ID_PATTERN
+from depotshare.domain.sites import assets
 
 
 class AddressIn(Input):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from depotshare.api.schemas.common import Input
-from depotshare.domain.keys import KEY_PATTERN
+from depotshare.domain.common.keys import KEY_PATTERN
 
 
 class OrganisationCreate(Input):

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from depotshare.api.schemas.common import Input
-from depotshare.domain.keys import KEY_PATTERN
-from depotshare.domain.roaming import (
+from depotshare.domain.common.keys import KEY_PATTERN
+from depotshare.domain.roaming.parties import (
     COUNTRY_CODE_PATTERN,
     PARTY_ID_PATTERN,
     TOKEN_PATTERN,

@@ -7,10 +7,10 @@ from decimal import Decimal
 from pydantic import Field
 
 from depotshare.api.schemas.common import Input
-from depotshare.domain import assets
-from depotshare.domain.assets import ConnectorSpec, ConnectorType, EvseSpec
 from depotshare.domain.charging.registration import RegistrationStatus
-from depotshare.domain.keys import KEY_PATTERN, STATION_ID_PATTERN
+from depotshare.domain.common.keys import KEY_PATTERN, STATION_ID_PATTERN
+from depotshare.domain.sites import assets
+from depotshare.domain.sites.assets import ConnectorSpec, ConnectorType, EvseSpec
 
 
 class ConnectorIn(Input):

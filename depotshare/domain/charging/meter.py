@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from depotshare.domain.errors import InvalidInput
+from depotshare.domain.common.errors import InvalidInput
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 # OCPP 1.6 and 2.0.1 both default an unnamed sample to the import register, in Wh.
@@ -23,7 +23,7 @@ REGISTER_UNITS = (*_ENERGY_UNITS, "")
 def is_register_reading(measurand: str, unit: str | None, phase: str | None, signed: bool) -> bool:
     """A reading of the whole station's import register, in an energy unit. A signed sample
     carries its reading inside its signed data, not in its value. The store's SQL for readings
-    is this rule on these constants (REGISTER_READING in store/repositories/charging.py)."""
+    is this rule on these constants (REGISTER_READING in store/charging/recording.py)."""
     return (
         measurand == ENERGY_REGISTER
         and (unit is None or unit in REGISTER_UNITS)

@@ -7,7 +7,7 @@ import enum
 import re
 from datetime import date
 
-from depotshare.domain.errors import InvalidInput
+from depotshare.domain.common.errors import InvalidInput
 
 # OCPP 2.0.1 IdToken.idToken is at most 36 characters; OCPP 1.6 idTag at most 20.
 MAX_UID_LENGTH = 36

@@ -1,5 +1,5 @@
 """The access scope: what one caller may reach, computed once per request from its role
-assignments and applied by every query (store/scoping.py) and every single-object check."""
+assignments and applied by every query (store/common/scoping.py) and every single-object check."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from depotshare.domain.errors import Conflict
+from depotshare.domain.common.errors import Conflict
 
 
 def path_of(parent_path: str | None, org_id: int) -> str:

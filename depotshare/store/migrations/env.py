@@ -8,9 +8,8 @@ from typing import Literal
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from depotshare.store.base import UTCDateTime
-from depotshare.store.database import make_engine
-from depotshare.store.models import Base
+from depotshare.store.common.base import Base, UTCDateTime
+from depotshare.store.common.database import make_engine
 
 config = context.config
 target_metadata = Base.metadata

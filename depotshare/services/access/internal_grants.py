@@ -1,0 +1,230 @@
+"""Explicit internal grants over the API: a host shapes its own fleet's access to its own places
+(docs/access-rules.md "Who a grant is for"). As soon as one names a place of a location, the
+implicit internal grant is gone there and the explicit ones rule, also for the host's tokens they
+do not name. Host side only, through the `grants` family (org_admin and facility_manager of the
+host's subtree write and read); a partner never sees them. The rules of one entry and the checks
+against the tree are those of partnership grants (services/access/partnerships.py) plus: the subject is
+the host or below it, and each place's owner holds the subject (else the engine ignores the grant
+there). Every write is audited under the host and marks the local lists it touches.
+
+An internal grant is addressed as `HOST:KEY`, or by its id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from depotshare.domain.common.actor import Actor
+from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound
+from depotshare.domain.common.keys import as_id
+from depotshare.domain.orgs.roles import Action, Resource
+from depotshare.domain.setup.errors import Problems
+from depotshare.domain.setup.partners import (
+    GrantIn,
+    GrantStatus,
+    check_grant,
+    check_internal_subject,
+    grant_values,
+)
+from depotshare.services.access.local_lists import mark_grants_dirty
+from depotshare.services.access.partnerships import (
+    GrantPatch,
+    GrantSpec,
+    InternalGrantView,
+    OrgTree,
+    grant_places,
+    grant_snapshot,
+    grant_terms,
+    merged_entry,
+    scope_rows,
+)
+from depotshare.services.common.access import require
+from depotshare.services.common.ownership import org_by_id, target_org
+from depotshare.services.common.pagination import Page, decode_cursor, page_of
+from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.orgs.organisations import access_org
+from depotshare.store.access import partnerships as repo
+from depotshare.store.access.models import Grant
+from depotshare.store.common import audit
+from depotshare.store.orgs.models import Organisation
+from depotshare.store.orgs.organisations import keys_by_id
+from depotshare.store.setup.importing import delete_grant_scopes
+
+GRANTS = Resource.GRANTS
+ENTITY = "internal_grant"  # the audit log's entity
+
+
+@dataclass(frozen=True)
+class InternalGrantSpec:
+    """A whole internal grant as the API takes it: the host, the import's grant entry, whose tokens."""
+
+    host: str
+    grant: GrantSpec
+
+
+async def _views(uow: UnitOfWork, rows: list[Grant]) -> dict[int, InternalGrantView]:
+    keys = await keys_by_id(uow.session, [g.host_org_id for g in rows] + [g.subject_org_id for g in rows])
+    places = await repo.places_of(uow.session, [g.id for g in rows])
+    return {
+        g.id: InternalGrantView(
+            ref=f"{keys[g.host_org_id]}:{g.key}" if g.key is not None else str(g.id),
+            id=g.id,
+            key=g.key,
+            host=keys[g.host_org_id],
+            subject=keys.get(g.subject_org_id or 0),
+            **grant_terms(g, places.get(g.id, [])),
+        )
+        for g in rows
+    }
+
+
+async def _view(uow: UnitOfWork, row: Grant) -> InternalGrantView:
+    return (await _views(uow, [row]))[row.id]
+
+
+def _snapshot(view: InternalGrantView) -> dict[str, object]:
+    return grant_snapshot(view, {"host": view.host})
+
+
+async def _access(uow: UnitOfWork, actor: Actor, ref: str, action: Action = Action.READ) -> Grant:
+    """The only way to reach an internal grant: NotFound when absent or invisible; Forbidden to a
+    write by a reader who may not write the host's grants."""
+    host, sep, key = ref.partition(":")
+    row = None
+    if sep:
+        row = await repo.internal_grant_scoped(uow.session, actor.scope, host=host, key=key)
+    elif (grant_id := as_id(ref)) is not None:
+        row = await repo.internal_grant_scoped(uow.session, actor.scope, id=grant_id)
+    if row is None:
+        raise NotFound(f"internal grant {ref!r} not found")
+    if action is Action.WRITE:
+        owner = await org_by_id(uow, row.host_org_id)
+        require(actor.scope, GRANTS, Action.WRITE, owner.path, f"internal grant {ref!r}")
+    return row
+
+
+async def list_internal_grants(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    org: str | None = None,
+    location: str | None = None,
+    status: GrantStatus | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[InternalGrantView]:
+    prefix = (await access_org(uow, actor, org)).path if org else None
+    where = repo.InternalGrantFilter(prefix, location, status.value if status else None)
+    rows = await repo.internal_grants(
+        uow.session, actor.scope, where, after_id=decode_cursor(cursor), limit=limit + 1
+    )
+    views = await _views(uow, rows[:limit])
+    return page_of(rows, limit, lambda g: g.id, lambda g: views[g.id])
+
+
+async def get_internal_grant(uow: UnitOfWork, actor: Actor, ref: str) -> InternalGrantView:
+    return await _view(uow, await _access(uow, actor, ref))
+
+
+async def _check(
+    uow: UnitOfWork, spec: GrantSpec, host: Organisation
+) -> tuple[GrantIn, int | None, list[tuple[int | None, int | None, int | None]]]:
+    """The entry's own rules, the subject inside the host, the places the host's and each held by
+    an owner of the subject. Returns (entry, subject id or None for the host, place rows)."""
+    problems = Problems()
+    entry = check_grant(spec.entry, "body", problems)
+    subject = host
+    if spec.subject is not None:
+        found = await repo.org_by_key(uow.session, spec.subject)
+        orgs = {host.key: host, **({found.key: found} if found else {})}
+        check_internal_subject(host.key, spec.subject, OrgTree(orgs).within, "body.subject", problems)
+        subject = found if found is not None else host
+    places = await grant_places(uow, entry, host, problems, subject) if not problems.found else []
+    problems.raise_if_any()
+    return entry, subject.id if subject.id != host.id else None, places
+
+
+async def _check_key(uow: UnitOfWork, host: Organisation, key: str | None, row_id: int | None) -> None:
+    if key is not None and await repo.internal_key_taken(uow.session, host.id, key, row_id):
+        raise Conflict(f"key: {host.key!r} already has an internal grant {key!r}")
+
+
+async def create_internal_grant(uow: UnitOfWork, actor: Actor, spec: InternalGrantSpec) -> InternalGrantView:
+    host = await target_org(uow, actor, spec.host, GRANTS)
+    entry, subject_id, places = await _check(uow, spec.grant, host)
+    await _check_key(uow, host, entry.key, None)
+    row = Grant(partnership_id=None, host_org_id=host.id, subject_org_id=subject_id, **grant_values(entry))
+    uow.session.add(row)
+    await uow.flush()
+    uow.session.add_all(scope_rows(row.id, places))
+    await uow.flush()
+    await mark_grants_dirty(uow, [row.id])
+    view = await _view(uow, row)
+    audit.record(
+        uow.session,
+        actor,
+        org_id=host.id,
+        entity=ENTITY,
+        entity_id=row.id,
+        action="create",
+        after=_snapshot(view),
+    )
+    await uow.commit()
+    return view
+
+
+async def update_internal_grant(
+    uow: UnitOfWork, actor: Actor, ref: str, patch: GrantPatch
+) -> InternalGrantView:
+    row = await _access(uow, actor, ref, Action.WRITE)
+    host = await org_by_id(uow, row.host_org_id)
+    before_view = await _view(uow, row)
+    entry = merged_entry(before_view, patch)
+    given = patch.given - {"subject"}
+    subject = patch.subject if "subject" in patch.given else before_view.subject
+    checked, subject_id, places = await _check(uow, GrantSpec(entry, subject), host)
+    await _check_key(uow, host, checked.key, row.id)
+    if "key" in given and checked.key is None and row.key is not None:
+        raise InvalidInput("body.key", "a grant keeps its key once it has one")
+    await mark_grants_dirty(uow, [row.id])  # the stations it covered so far
+    for column, value in {**grant_values(checked), "subject_org_id": subject_id}.items():
+        if getattr(row, column) != value:
+            setattr(row, column, value)
+    if given & {"locations", "stations", "evses"}:
+        await delete_grant_scopes(uow.session, row.id)
+        uow.session.add_all(scope_rows(row.id, places))
+    await uow.flush()
+    await mark_grants_dirty(uow, [row.id])  # and those it covers now
+    await uow.session.refresh(row)
+    view = await _view(uow, row)
+    before, after = _snapshot(before_view), _snapshot(view)
+    if after != before:
+        audit.record(
+            uow.session,
+            actor,
+            org_id=host.id,
+            entity=ENTITY,
+            entity_id=row.id,
+            action="update",
+            before=before,
+            after=after,
+        )
+    await uow.commit()
+    return view
+
+
+async def delete_internal_grant(uow: UnitOfWork, actor: Actor, ref: str) -> None:
+    row = await _access(uow, actor, ref, Action.WRITE)
+    before = _snapshot(await _view(uow, row))
+    await mark_grants_dirty(uow, [row.id])  # before its places go
+    audit.record(
+        uow.session,
+        actor,
+        org_id=row.host_org_id,
+        entity=ENTITY,
+        entity_id=row.id,
+        action="delete",
+        before=before,
+    )
+    await delete_grant_scopes(uow.session, row.id)
+    await uow.session.delete(row)
+    await uow.commit()

@@ -1,0 +1,30 @@
+"""The running system's shared parts: settings, engine, unit-of-work factory."""
+
+from __future__ import annotations
+
+from depotshare.config import Settings
+from depotshare.services.common import migrations
+from depotshare.services.common.ports import StationCommands
+from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.store.common.database import make_engine, make_sessionmaker
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.database_url, echo=settings.log_sql)
+        self._sessionmaker = make_sessionmaker(self.engine)
+        # Set by the OCPP gateway when it is mounted; remote-command services use it.
+        self.station_commands: StationCommands | None = None
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self._sessionmaker)
+
+    async def migrate(self) -> None:
+        await migrations.upgrade_engine(self.engine)
+
+    async def require_current_schema(self) -> None:
+        await migrations.require_current_schema(self.engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,61 @@
+"""The unit of work: one database transaction per use case, committed by the service."""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from depotshare.domain.common.errors import Conflict
+
+
+class UnitOfWork:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessionmaker()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        # Whatever was not committed explicitly is rolled back: no partial writes on error.
+        # A cancellation (a station leaving, a task stopped) must not cut this short: a
+        # connection dropped halfway keeps its transaction, and its locks, until it is collected.
+        end = asyncio.ensure_future(self._end())
+        try:
+            await asyncio.shield(end)
+        except asyncio.CancelledError:
+            await asyncio.wait({end})
+            raise
+
+    async def _end(self) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def flush(self) -> None:
+        try:
+            await self.session.flush()
+        except IntegrityError as e:
+            raise Conflict(_integrity_detail(e)) from e
+
+    async def commit(self) -> None:
+        try:
+            await self.session.commit()
+        except IntegrityError as e:
+            raise Conflict(_integrity_detail(e)) from e
+
+
+def _integrity_detail(e: IntegrityError) -> str:
+    text = str(e.orig).lower()
+    if "unique" in text or "duplicate" in text:
+        return "an object with this key already exists"
+    if "foreign key" in text:
+        return "the object is still referenced, or refers to something that does not exist"
+    return "the change conflicts with existing data"

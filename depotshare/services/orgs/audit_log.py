@@ -1,0 +1,74 @@
+"""Reading the audit log: org_admins see the entries of their subtree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from depotshare.domain.common.actor import Actor
+from depotshare.services.common.pagination import Page, decode_cursor
+from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.orgs.organisations import access_org
+from depotshare.store.common import audit as repo
+from depotshare.store.orgs.organisations import keys_by_id
+
+
+@dataclass(frozen=True)
+class AuditEntryView:
+    id: int
+    at: datetime
+    actor: str
+    actor_user_id: int | None
+    org: str | None
+    entity: str
+    entity_id: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+async def list_audit(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    org: str | None = None,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    actor_user_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[AuditEntryView]:
+    prefix = (await access_org(uow, actor, org)).path if org else None
+    rows = await repo.list_entries(
+        uow.session,
+        actor.scope,
+        org_prefix=prefix,
+        entity=entity,
+        entity_id=entity_id,
+        actor_user_id=actor_user_id,
+        since=since,
+        until=until,
+        after_id=decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    keys = await keys_by_id(uow.session, [r.org_id for r in rows])
+    items = [
+        AuditEntryView(
+            r.id,
+            r.at,
+            r.actor,
+            r.actor_user_id,
+            keys.get(r.org_id or 0),
+            r.entity,
+            r.entity_id,
+            r.action,
+            r.before,
+            r.after,
+        )
+        for r in rows[:limit]
+    ]
+    # Newest first, so the cursor walks downwards.
+    return Page(items, str(items[-1].id) if len(rows) > limit else None)

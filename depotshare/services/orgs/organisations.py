@@ -1,0 +1,200 @@
+"""Organisations: the forest every tenant object hangs in; create, rename, move, delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from depotshare.domain.common.actor import Actor
+from depotshare.domain.common.errors import Conflict, Forbidden, NotFound
+from depotshare.domain.orgs import tree
+from depotshare.domain.orgs.roles import Action, Resource
+from depotshare.services.common.access import found, require
+from depotshare.services.common.pagination import Page, decode_cursor, page_of
+from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.store.common import audit
+from depotshare.store.orgs import organisations as repo
+from depotshare.store.orgs.models import Organisation
+
+ORGS = Resource.ORGANISATIONS
+
+
+@dataclass(frozen=True)
+class OrganisationView:
+    id: int
+    key: str
+    name: str
+    parent: str | None
+    depth: int
+    created_at: datetime
+
+
+def _view(org: Organisation, parent_key: str | None) -> OrganisationView:
+    return OrganisationView(org.id, org.key, org.name, parent_key, org.depth, org.created_at)
+
+
+def _snapshot(org: Organisation, parent_key: str | None) -> dict[str, object]:
+    return {"key": org.key, "name": org.name, "parent": parent_key}
+
+
+async def access_org(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Organisation:
+    """The only way to reach an organisation: NotFound when absent or invisible."""
+    org = found(await repo.get_scoped(uow.session, actor.scope, key, Action.READ), f"organisation {key!r}")
+    if action is Action.WRITE:
+        require(actor.scope, ORGS, Action.WRITE, org.path, f"organisation {key!r}")
+    return org
+
+
+async def list_organisations(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    within: str | None = None,
+    parent: str | None = None,
+    roots_only: bool = False,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[OrganisationView]:
+    within_path = (await access_org(uow, actor, within)).path if within else None
+    parent_id = (await access_org(uow, actor, parent)).id if parent else None
+    rows = await repo.list_scoped(
+        uow.session,
+        actor.scope,
+        within=within_path,
+        parent_id=parent_id,
+        roots_only=roots_only,
+        q=q,
+        after_id=decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    keys = await repo.keys_by_id(uow.session, [o.parent_id for o in rows])
+    return page_of(rows, limit, lambda o: o.id, lambda o: _view(o, keys.get(o.parent_id or 0)))
+
+
+async def get_organisation(uow: UnitOfWork, actor: Actor, key: str) -> OrganisationView:
+    org = await access_org(uow, actor, key)
+    keys = await repo.keys_by_id(uow.session, [org.parent_id])
+    return _view(org, keys.get(org.parent_id or 0))
+
+
+async def create_organisation(
+    uow: UnitOfWork, actor: Actor, *, key: str, name: str, parent: str | None
+) -> OrganisationView:
+    parent_org = await access_org(uow, actor, parent, Action.WRITE) if parent else None
+    if parent_org is None and not actor.scope.is_platform_admin:
+        raise Forbidden("only platform admins create top-level organisations")
+    if await repo.get_by_key(uow.session, key) is not None:
+        raise Conflict(f"organisation {key!r} already exists")
+    org = await add_organisation(uow, key=key, name=name, parent=parent_org)
+    audit.record(
+        uow.session,
+        actor,
+        org_id=org.id,
+        entity="organisation",
+        entity_id=key,
+        action="create",
+        after=_snapshot(org, parent),
+    )
+    await uow.commit()
+    return _view(org, parent)
+
+
+async def add_organisation(
+    uow: UnitOfWork, *, key: str, name: str, parent: Organisation | None
+) -> Organisation:
+    """Insert without checks or commit; shared by the API and the import."""
+    org = Organisation(key=key, name=name, parent_id=parent.id if parent else None, path="/", depth=0)
+    uow.session.add(org)
+    await uow.flush()  # the id is part of the path
+    org.path = tree.path_of(parent.path if parent else None, org.id)
+    org.depth = tree.depth_of(org.path)
+    await uow.flush()
+    return org
+
+
+async def update_organisation(
+    uow: UnitOfWork,
+    actor: Actor,
+    key: str,
+    *,
+    name: str | None = None,
+    parent: str | None = None,
+    make_root: bool = False,
+) -> OrganisationView:
+    org = await access_org(uow, actor, key, Action.WRITE)
+    old_keys = await repo.keys_by_id(uow.session, [org.parent_id])
+    before = _snapshot(org, old_keys.get(org.parent_id or 0))
+    if name is not None:
+        org.name = name
+    new_parent_key = old_keys.get(org.parent_id or 0)
+    if parent is not None or make_root:
+        new_parent = await _check_move(uow, actor, org, parent)
+        await move_organisation(uow, org, new_parent)
+        new_parent_key = new_parent.key if new_parent else None
+    after = _snapshot(org, new_parent_key)
+    if after != before:
+        audit.record(
+            uow.session,
+            actor,
+            org_id=org.id,
+            entity="organisation",
+            entity_id=key,
+            action="update",
+            before=before,
+            after=after,
+        )
+    await uow.commit()
+    return _view(org, new_parent_key)
+
+
+async def _check_move(
+    uow: UnitOfWork, actor: Actor, org: Organisation, parent: str | None
+) -> Organisation | None:
+    # Leaving the old parent needs rights there too: a subsidiary admin cannot detach itself.
+    if org.parent_id is not None:
+        old_parent_path = org.path.rsplit("/", 2)[0] + "/"
+        require(actor.scope, ORGS, Action.WRITE, old_parent_path, "the current parent organisation")
+    if parent is None:
+        if not actor.scope.is_platform_admin:
+            raise Forbidden("only platform admins create top-level organisations")
+        return None
+    try:
+        new_parent = await access_org(uow, actor, parent, Action.WRITE)
+    except NotFound:
+        raise NotFound(f"parent organisation {parent!r} not found") from None
+    tree.check_move(org.path, new_parent.path)
+    return new_parent
+
+
+async def move_organisation(uow: UnitOfWork, org: Organisation, new_parent: Organisation | None) -> None:
+    """Re-hang a subtree; every descendant's path follows in one statement."""
+    if org.parent_id == (new_parent.id if new_parent else None):
+        return
+    old_path = org.path
+    new_path = tree.path_of(new_parent.path if new_parent else None, org.id)
+    await repo.rewrite_subtree_paths(uow.session, old_path, new_path, tree.depth_of(new_path) - org.depth)
+    org.parent_id = new_parent.id if new_parent else None
+    org.path = new_path
+    org.depth = tree.depth_of(new_path)
+    await uow.flush()
+
+
+async def delete_organisation(uow: UnitOfWork, actor: Actor, key: str) -> None:
+    org = await access_org(uow, actor, key, Action.WRITE)
+    if org.parent_id is None and not actor.scope.is_platform_admin:
+        raise Forbidden("only platform admins delete top-level organisations")
+    if await repo.has_children(uow.session, org.id):
+        raise Conflict(f"organisation {key!r} still has child organisations; move or delete them first")
+    keys = await repo.keys_by_id(uow.session, [org.parent_id])
+    audit.record(
+        uow.session,
+        actor,
+        org_id=org.parent_id,
+        entity="organisation",
+        entity_id=key,
+        action="delete",
+        before=_snapshot(org, keys.get(org.parent_id or 0)),
+    )
+    await uow.session.delete(org)
+    await uow.commit()

@@ -1,0 +1,246 @@
+"""Roaming partners: the OCPI parties (eMSPs, hubs) allowed to read our published locations, and
+the credentials token each presents. Platform-wide objects, managed by platform admins only.
+The token is shown once, when it is issued; only its sha256 is kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from depotshare.domain.common.actor import Actor
+from depotshare.domain.common.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from depotshare.domain.roaming import parties as roaming
+from depotshare.domain.roaming.parties import PartnerStatus, PartyRole
+from depotshare.services.common.pagination import Page, decode_cursor, page_of
+from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.store.common import audit
+from depotshare.store.roaming import partners as repo
+from depotshare.store.roaming.models import RoamingPartner
+
+ENTITY = "roaming_partner"
+
+
+@dataclass(frozen=True)
+class RoamingPartnerView:
+    key: str
+    name: str
+    country_code: str
+    party_id: str
+    role: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class IssuedRoamingPartner(RoamingPartnerView):
+    """A partner with its credentials token in clear: returned once, when the token is set."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class OcpiParty:
+    """Who is calling an OCPI endpoint."""
+
+    key: str
+    country_code: str
+    party_id: str
+    role: str
+
+
+def _view(row: RoamingPartner) -> RoamingPartnerView:
+    return RoamingPartnerView(
+        row.key,
+        row.name,
+        row.country_code,
+        row.party_id,
+        row.role,
+        row.status,
+        row.created_at,
+        row.updated_at,
+    )
+
+
+def _issued(row: RoamingPartner, token: str) -> IssuedRoamingPartner:
+    return IssuedRoamingPartner(**vars(_view(row)), token=token)
+
+
+def _snapshot(row: RoamingPartner) -> dict[str, Any]:
+    """What the audit log keeps: never the token nor its hash."""
+    return {
+        "key": row.key,
+        "name": row.name,
+        "country_code": row.country_code,
+        "party_id": row.party_id,
+        "role": row.role,
+        "status": row.status,
+    }
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.scope.is_platform_admin:
+        raise Forbidden("only a platform admin manages roaming partners")
+
+
+async def _get(uow: UnitOfWork, actor: Actor, key: str) -> RoamingPartner:
+    _require_admin(actor)
+    row = await repo.get_by_key(uow.session, key)
+    if row is None:
+        raise NotFound(f"roaming partner {key!r} not found")
+    return row
+
+
+async def _check_party_free(uow: UnitOfWork, party: tuple[str, str, str], key: str) -> None:
+    holder = await repo.get_by_party(uow.session, *party)
+    if holder is not None and holder.key != key:
+        raise Conflict(f"party_id: roaming partner {holder.key!r} already is {'/'.join(party)}")
+
+
+async def _check_token_free(uow: UnitOfWork, digest: str, key: str) -> None:
+    if any(p.key != key for p in await repo.find_by_token_hashes(uow.session, [digest])):
+        raise Conflict("token: another roaming partner already uses this credentials token")
+
+
+async def list_partners(
+    uow: UnitOfWork, actor: Actor, *, cursor: str | None = None, limit: int = 50
+) -> Page[RoamingPartnerView]:
+    _require_admin(actor)
+    rows = await repo.list_partners(uow.session, after_id=decode_cursor(cursor), limit=limit + 1)
+    return page_of(rows, limit, lambda r: r.id, _view)
+
+
+async def get_partner(uow: UnitOfWork, actor: Actor, key: str) -> RoamingPartnerView:
+    return _view(await _get(uow, actor, key))
+
+
+async def create_partner(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    key: str,
+    name: str,
+    country_code: str,
+    party_id: str,
+    role: PartyRole = PartyRole.EMSP,
+    status: PartnerStatus = PartnerStatus.ACTIVE,
+    token: str | None = None,
+) -> IssuedRoamingPartner:
+    """Without a token one is generated. Either way the answer carries it, this once."""
+    _require_admin(actor)
+    party = (roaming.normalise_country_code(country_code), roaming.normalise_party_id(party_id), role.value)
+    token = roaming.check_token(token) if token is not None else roaming.new_token()
+    if await repo.get_by_key(uow.session, key) is not None:
+        raise Conflict(f"key: roaming partner {key!r} already exists")
+    await _check_party_free(uow, party, key)
+    digest = roaming.hash_token(token)
+    await _check_token_free(uow, digest, key)
+    row = RoamingPartner(
+        key=key,
+        name=name,
+        country_code=party[0],
+        party_id=party[1],
+        role=party[2],
+        status=status.value,
+        token_hash=digest,
+    )
+    uow.session.add(row)
+    await uow.flush()
+    audit.record(
+        uow.session, actor, org_id=None, entity=ENTITY, entity_id=key, action="create", after=_snapshot(row)
+    )
+    await uow.commit()
+    return _issued(row, token)
+
+
+async def update_partner(
+    uow: UnitOfWork,
+    actor: Actor,
+    key: str,
+    *,
+    name: str | None = None,
+    country_code: str | None = None,
+    party_id: str | None = None,
+    role: PartyRole | None = None,
+    status: PartnerStatus | None = None,
+    token: str | None = None,
+) -> RoamingPartnerView:
+    """Fields left out keep their value. A new `token` replaces the old one at once."""
+    row = await _get(uow, actor, key)
+    before = _snapshot(row)
+    party = (
+        roaming.normalise_country_code(country_code) if country_code is not None else row.country_code,
+        roaming.normalise_party_id(party_id) if party_id is not None else row.party_id,
+        role.value if role is not None else row.role,
+    )
+    if party != (row.country_code, row.party_id, row.role):
+        await _check_party_free(uow, party, key)
+    row.country_code, row.party_id, row.role = party
+    if name is not None:
+        row.name = name
+    if status is not None:
+        row.status = status.value
+    after = _snapshot(row)
+    if token is not None:
+        digest = roaming.hash_token(roaming.check_token(token))
+        if digest != row.token_hash:
+            await _check_token_free(uow, digest, key)
+            row.token_hash = digest
+            after["token"] = "changed"
+    if after != before:
+        audit.record(
+            uow.session,
+            actor,
+            org_id=None,
+            entity=ENTITY,
+            entity_id=key,
+            action="update",
+            before=before,
+            after=after,
+        )
+        await uow.flush()
+    await uow.commit()
+    return _view(row)
+
+
+async def issue_token(uow: UnitOfWork, actor: Actor, key: str) -> IssuedRoamingPartner:
+    """A fresh generated token; the old one stops working at once."""
+    row = await _get(uow, actor, key)
+    token = roaming.new_token()
+    row.token_hash = roaming.hash_token(token)
+    audit.record(
+        uow.session,
+        actor,
+        org_id=None,
+        entity=ENTITY,
+        entity_id=key,
+        action="update",
+        before=_snapshot(row),
+        after={**_snapshot(row), "token": "changed"},
+    )
+    await uow.flush()
+    await uow.commit()
+    return _issued(row, token)
+
+
+async def delete_partner(uow: UnitOfWork, actor: Actor, key: str) -> None:
+    row = await _get(uow, actor, key)
+    audit.record(
+        uow.session, actor, org_id=None, entity=ENTITY, entity_id=key, action="delete", before=_snapshot(row)
+    )
+    await uow.session.delete(row)
+    await uow.commit()
+
+
+async def authenticate(uow: UnitOfWork, authorization: str | None) -> OcpiParty:
+    """The active partner whose credentials token the `Authorization: Token ...` header carries
+    (base64-encoded as OCPI 2.2.1 says, or plain). Unauthenticated otherwise."""
+    candidates = roaming.token_candidates(authorization)
+    hashes = [roaming.hash_token(t) for t in candidates]
+    found = {p.token_hash: p for p in await repo.find_by_token_hashes(uow.session, hashes)}
+    for digest in hashes:
+        partner = found.get(digest)
+        if partner is not None and partner.status == PartnerStatus.ACTIVE:
+            return OcpiParty(partner.key, partner.country_code, partner.party_id, partner.role)
+    raise Unauthenticated("missing or unknown credentials token: send 'Authorization: Token <base64 token>'")

@@ -1,0 +1,328 @@
+"""Locations: the depots and home chargers of an organisation; create, change, move, delete; which
+unknown stations may connect there and wait for approval (admit_station_prefix)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from depotshare.domain.common.actor import Actor
+from depotshare.domain.common.errors import Conflict, InvalidInput
+from depotshare.domain.common.keys import STATION_ID_PATTERN
+from depotshare.domain.orgs.roles import Action, Resource
+from depotshare.domain.sites import assets
+from depotshare.domain.sites.assets import Address, Coordinates
+from depotshare.services.common.access import found, require
+from depotshare.services.common.ownership import org_by_id, target_org
+from depotshare.services.common.pagination import Page, decode_cursor, page_of
+from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.orgs.organisations import access_org
+from depotshare.store.common import audit
+from depotshare.store.orgs.models import Organisation
+from depotshare.store.orgs.organisations import keys_by_id as org_keys_by_id
+from depotshare.store.sites import locations as repo
+from depotshare.store.sites.models import Location
+
+LOCATIONS = Resource.LOCATIONS
+_STATION_PREFIX = re.compile(STATION_ID_PATTERN)
+
+
+@dataclass(frozen=True)
+class HomeView:
+    employee: str | None  # None once the employee record is gone
+
+
+@dataclass(frozen=True)
+class LocationView:
+    id: int
+    key: str
+    org: str
+    name: str
+    timezone: str
+    address: Address
+    coordinates: Coordinates | None
+    publish: bool
+    grid_limit_kw: Decimal | None
+    home: HomeView | None
+    # Unknown stations whose OCPP identity starts with this may connect here as `pending`.
+    admit_station_prefix: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LocationSpec:
+    """Everything a location is made of; `home_employee` set makes it a home charger."""
+
+    key: str
+    org: str
+    name: str
+    timezone: str = "UTC"
+    address: Address = field(default_factory=Address)
+    coordinates: Coordinates | None = None
+    publish: bool = False
+    grid_limit_kw: Decimal | None = None
+    home: bool = False
+    home_employee: str | None = None
+    admit_station_prefix: str | None = None
+
+
+def jsonable(value: Any) -> Any:
+    """Audit snapshots: Decimals as strings, dataclasses as dicts."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: jsonable(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _view(loc: Location, org_key: str, employee_key: str | None) -> LocationView:
+    coords = None
+    if loc.latitude is not None and loc.longitude is not None:
+        coords = Coordinates(loc.latitude, loc.longitude)
+    return LocationView(
+        id=loc.id,
+        key=loc.key,
+        org=org_key,
+        name=loc.name,
+        timezone=loc.timezone,
+        address=Address(loc.street, loc.city, loc.postal_code, loc.country),
+        coordinates=coords,
+        publish=loc.publish,
+        grid_limit_kw=loc.grid_limit_kw,
+        home=HomeView(employee_key) if loc.is_home else None,
+        admit_station_prefix=loc.admit_station_prefix,
+        created_at=loc.created_at,
+    )
+
+
+def _snapshot(view: LocationView) -> dict[str, Any]:
+    data: dict[str, Any] = jsonable(view)
+    for k in ("id", "created_at"):
+        data.pop(k)
+    return data
+
+
+async def _one_view(uow: UnitOfWork, loc: Location) -> LocationView:
+    org = await org_by_id(uow, loc.org_id)
+    employees = await repo.employee_keys_by_id(uow.session, [loc.home_employee_id])
+    return _view(loc, org.key, employees.get(loc.home_employee_id or 0))
+
+
+async def access_location(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Location:
+    """The only way to reach a location: NotFound when absent or invisible, Forbidden when read-only."""
+    loc = found(await repo.get_scoped(uow.session, actor.scope, key, Action.READ), f"location {key!r}")
+    if action is Action.WRITE:
+        require(actor.scope, LOCATIONS, Action.WRITE, await owner_path(uow, loc), f"location {key!r}")
+    return loc
+
+
+async def owner_path(uow: UnitOfWork, loc: Location) -> str:
+    return (await org_by_id(uow, loc.org_id)).path
+
+
+async def list_locations(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    org: str | None = None,
+    q: str | None = None,
+    publish: bool | None = None,
+    home: bool | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[LocationView]:
+    prefix = (await access_org(uow, actor, org)).path if org else None
+    rows = await repo.list_scoped(
+        uow.session,
+        actor.scope,
+        org_prefix=prefix,
+        q=q,
+        publish=publish,
+        home=home,
+        after_id=decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    orgs = await org_keys_by_id(uow.session, [r.org_id for r in rows])
+    employees = await repo.employee_keys_by_id(uow.session, [r.home_employee_id for r in rows])
+    return page_of(
+        rows,
+        limit,
+        lambda r: r.id,
+        lambda r: _view(r, orgs[r.org_id], employees.get(r.home_employee_id or 0)),
+    )
+
+
+async def get_location(uow: UnitOfWork, actor: Actor, key: str) -> LocationView:
+    return await _one_view(uow, await access_location(uow, actor, key))
+
+
+async def _home_employee_id(uow: UnitOfWork, actor: Actor, spec: LocationSpec) -> int | None:
+    if not spec.home:
+        return None
+    if spec.home_employee is None:
+        raise InvalidInput("home.employee", "a home charger names the employee it belongs to")
+    employee = await repo.get_employee_scoped(uow.session, actor.scope, spec.home_employee)
+    if employee is None:
+        raise InvalidInput("home.employee", f"employee {spec.home_employee!r} not found")
+    return employee.id
+
+
+def checked(spec: LocationSpec) -> LocationSpec:
+    """The spec with every field rule applied (InvalidInput names the field)."""
+    address = assets.check_address(spec.address)
+    coordinates = assets.check_coordinates(spec.coordinates)
+    assets.check_publishable(spec.publish, address, coordinates)
+    return dataclasses.replace(
+        spec,
+        timezone=assets.check_timezone(spec.timezone),
+        address=address,
+        coordinates=coordinates,
+        grid_limit_kw=assets.check_power(spec.grid_limit_kw, "grid_limit_kw", assets.MAX_GRID_LIMIT_KW),
+        admit_station_prefix=check_station_prefix(spec.admit_station_prefix),
+    )
+
+
+def check_station_prefix(prefix: str | None, path: str = "admit_station_prefix") -> str | None:
+    """The start of OCPP identities: the characters a station id may have, 1 to 48 of them."""
+    if prefix is None:
+        return None
+    if not _STATION_PREFIX.match(prefix):
+        raise InvalidInput(
+            path, "a station id prefix has 1 to 48 of the characters A-Z a-z 0-9 * - _ = + | @ ."
+        )
+    return prefix
+
+
+async def _check_prefix_free(uow: UnitOfWork, spec: LocationSpec, loc: Location | None) -> None:
+    prefix = spec.admit_station_prefix
+    if prefix is None or (loc is not None and loc.admit_station_prefix == prefix):
+        return
+    holder = await repo.get_by_station_prefix(uow.session, prefix)
+    if holder is not None and holder is not loc:
+        # Not named: the other location may be outside what the caller can see.
+        raise Conflict(
+            f"admit_station_prefix: another location already admits stations starting with {prefix!r}"
+        )
+
+
+def _apply(loc: Location, spec: LocationSpec, org: Organisation, employee_id: int | None) -> None:
+    loc.org_id = org.id
+    loc.key, loc.name, loc.timezone, loc.publish = spec.key, spec.name, spec.timezone, spec.publish
+    loc.street, loc.city = spec.address.street, spec.address.city
+    loc.postal_code, loc.country = spec.address.postal_code, spec.address.country
+    loc.latitude = spec.coordinates.lat if spec.coordinates else None
+    loc.longitude = spec.coordinates.lon if spec.coordinates else None
+    loc.grid_limit_kw = spec.grid_limit_kw
+    loc.is_home, loc.home_employee_id = spec.home, employee_id
+    loc.admit_station_prefix = spec.admit_station_prefix
+
+
+async def create_location(uow: UnitOfWork, actor: Actor, spec: LocationSpec) -> LocationView:
+    spec = checked(spec)
+    org = await target_org(uow, actor, spec.org, LOCATIONS)
+    employee_id = await _home_employee_id(uow, actor, spec)
+    if await repo.get_by_key(uow.session, spec.key) is not None:
+        raise Conflict(f"key: a location {spec.key!r} already exists")
+    await _check_prefix_free(uow, spec, None)
+    loc = await add_location(uow, spec, org, employee_id)
+    view = await _one_view(uow, loc)
+    audit.record(
+        uow.session,
+        actor,
+        org_id=org.id,
+        entity="location",
+        entity_id=loc.key,
+        action="create",
+        after=_snapshot(view),
+    )
+    await uow.commit()
+    return view
+
+
+async def add_location(
+    uow: UnitOfWork, spec: LocationSpec, org: Organisation, home_employee_id: int | None
+) -> Location:
+    """Insert a checked spec without access checks or commit; shared by the API and the import."""
+    loc = Location()
+    _apply(loc, spec, org, home_employee_id)
+    uow.session.add(loc)
+    await uow.flush()
+    return loc
+
+
+def spec_of(view: LocationView) -> LocationSpec:
+    return LocationSpec(
+        key=view.key,
+        org=view.org,
+        name=view.name,
+        timezone=view.timezone,
+        address=view.address,
+        coordinates=view.coordinates,
+        publish=view.publish,
+        grid_limit_kw=view.grid_limit_kw,
+        home=view.home is not None,
+        home_employee=view.home.employee if view.home else None,
+        admit_station_prefix=view.admit_station_prefix,
+    )
+
+
+async def update_location(
+    uow: UnitOfWork, actor: Actor, key: str, changes: Mapping[str, Any]
+) -> LocationView:
+    """`changes` holds LocationSpec fields (not `key`); a field absent stays as it is."""
+    loc = await access_location(uow, actor, key, Action.WRITE)
+    before = await _one_view(uow, loc)
+    current = spec_of(before)
+    spec = checked(dataclasses.replace(current, **changes))
+    org = await org_by_id(uow, loc.org_id)
+    if spec.org != current.org:
+        org = await target_org(uow, actor, spec.org, LOCATIONS)
+    await _check_prefix_free(uow, spec, loc)
+    employee_id = loc.home_employee_id
+    if spec.home != current.home or spec.home_employee != current.home_employee:
+        employee_id = await _home_employee_id(uow, actor, spec)
+    _apply(loc, spec, org, employee_id)
+    await uow.flush()
+    after = await _one_view(uow, loc)
+    if _snapshot(after) != _snapshot(before):
+        audit.record(
+            uow.session,
+            actor,
+            org_id=org.id,
+            entity="location",
+            entity_id=key,
+            action="update",
+            before=_snapshot(before),
+            after=_snapshot(after),
+        )
+    await uow.commit()
+    return after
+
+
+async def delete_location(uow: UnitOfWork, actor: Actor, key: str) -> None:
+    loc = await access_location(uow, actor, key, Action.WRITE)
+    if await repo.has_stations(uow.session, loc.id):
+        raise Conflict(f"location {key!r} still has charging stations; move or delete them first")
+    before = await _one_view(uow, loc)
+    audit.record(
+        uow.session,
+        actor,
+        org_id=loc.org_id,
+        entity="location",
+        entity_id=key,
+        action="delete",
+        before=_snapshot(before),
+    )
+    await uow.session.delete(loc)
+    await uow.commit()

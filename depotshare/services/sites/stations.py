@@ -1,0 +1,499 @@
+"""Charging stations with their EVSEs and connectors: register, change, move between locations, delete,
+accept a pending one; their live state (connection, connector status now and in the past).
+A station belongs to the organisation of its location."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from depotshare.config import get_settings
+from depotshare.domain.charging.registration import RegistrationStatus
+from depotshare.domain.common.actor import Actor
+from depotshare.domain.common.errors import Conflict, NotFound
+from depotshare.domain.orgs.roles import Action, Resource
+from depotshare.domain.sites import assets
+from depotshare.domain.sites.assets import EvseSpec
+from depotshare.services.charging.queries import decode_time_cursor, encode_time_cursor
+from depotshare.services.common.access import found, require
+from depotshare.services.common.ownership import org_by_id
+from depotshare.services.common.pagination import Page, decode_cursor, page_of
+from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.orgs import security
+from depotshare.services.orgs.organisations import access_org
+from depotshare.services.sites.connected_stations import is_online
+from depotshare.services.sites.locations import access_location, jsonable
+from depotshare.store.charging import queries as session_queries
+from depotshare.store.charging.models import ChargingSession
+from depotshare.store.common import audit
+from depotshare.store.common.base import utcnow
+from depotshare.store.orgs.models import Organisation
+from depotshare.store.orgs.organisations import keys_by_id as org_keys_by_id
+from depotshare.store.sites import locations as location_repo
+from depotshare.store.sites import stations as repo
+from depotshare.store.sites.models import ChargingStation, Connector, Evse, Location
+
+STATIONS = Resource.STATIONS
+DETAILS = ("vendor", "model", "serial_number", "firmware_version")
+# Kept by the OCPP gateway as the station comes and goes; not changes anyone makes, so not audited.
+LIVE = ("protocol", "connected", "online", "connected_at", "last_seen_at", "last_boot_at")
+
+
+@dataclass(frozen=True)
+class ConnectorView:
+    id: int
+    standard: str
+    max_kw: Decimal | None
+
+
+@dataclass(frozen=True)
+class EvseView:
+    id: int
+    connectors: list[ConnectorView]
+
+
+@dataclass(frozen=True)
+class StationView:
+    id: str  # the OCPP identity
+    location: str
+    org: str
+    vendor: str | None
+    model: str | None
+    serial_number: str | None
+    firmware_version: str | None
+    has_password: bool
+    evses: list[EvseView]
+    registration_status: RegistrationStatus
+    # Live state: `online` = connected and heard from within two heartbeat intervals.
+    protocol: str | None  # of the current or last connection, e.g. ocpp1.6
+    connected: bool
+    online: bool
+    connected_at: datetime | None
+    last_seen_at: datetime | None
+    last_boot_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ConnectorStatusView:
+    evse_id: int  # 0 with connector 0: the whole station
+    connector_id: int
+    status: str  # as the station reported it, e.g. Available, Charging, Faulted
+    error_code: str | None
+    info: str | None
+    vendor_id: str | None
+    vendor_error_code: str | None
+    at: datetime  # the station's own time of the report
+    session: int | None  # the open session at this connector, if the caller may see it
+    transaction_id: str | None
+
+
+@dataclass(frozen=True)
+class StationStatusView:
+    id: str
+    registration_status: RegistrationStatus
+    connected: bool
+    online: bool
+    last_seen_at: datetime | None
+    connectors: list[ConnectorStatusView]
+
+
+@dataclass(frozen=True)
+class StatusEventView:
+    evse_id: int
+    connector_id: int
+    status: str
+    error_code: str | None
+    info: str | None
+    vendor_error_code: str | None
+    at: datetime
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class StationSpec:
+    id: str
+    location: str
+    password: str | None = None
+    vendor: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    firmware_version: str | None = None
+    evses: Sequence[EvseSpec] = field(default_factory=tuple)
+
+
+def _evse_view(evse: Evse, connectors: list[Connector]) -> EvseView:
+    return EvseView(evse.evse_id, [ConnectorView(c.connector_id, c.standard, c.max_kw) for c in connectors])
+
+
+def _heartbeat_s() -> float:
+    return float(get_settings().heartbeat_interval_s)
+
+
+def _online(station: ChargingStation, now: datetime) -> bool:
+    return is_online(station.connected, station.last_seen_at, now, _heartbeat_s())
+
+
+def _registration(value: str) -> RegistrationStatus:
+    try:
+        return RegistrationStatus(value)
+    except ValueError:  # written by something newer than this code: show it as not accepted
+        return RegistrationStatus.PENDING
+
+
+async def _views(uow: UnitOfWork, stations: Sequence[ChargingStation]) -> dict[int, StationView]:
+    now = utcnow()
+    locations = await location_repo.keys_by_id(uow.session, [s.location_id for s in stations])
+    orgs = await org_keys_by_id(uow.session, [org_id for _, org_id in locations.values()])
+    evses = await repo.evses_of(uow.session, [s.id for s in stations])
+    out: dict[int, StationView] = {}
+    for s in stations:
+        location_key, org_id = locations[s.location_id]
+        out[s.id] = StationView(
+            id=s.ocpp_id,
+            location=location_key,
+            org=orgs[org_id],
+            vendor=s.vendor,
+            model=s.model,
+            serial_number=s.serial_number,
+            firmware_version=s.firmware_version,
+            has_password=s.password_hash is not None,
+            evses=[_evse_view(e, cs) for e, cs in evses[s.id]],
+            registration_status=_registration(s.registration_status),
+            protocol=s.protocol,
+            connected=s.connected,
+            online=_online(s, now),
+            connected_at=s.connected_at,
+            last_seen_at=s.last_seen_at,
+            last_boot_at=s.last_boot_at,
+            created_at=s.created_at,
+        )
+    return out
+
+
+async def _one_view(uow: UnitOfWork, station: ChargingStation) -> StationView:
+    return (await _views(uow, [station]))[station.id]
+
+
+def _snapshot(view: StationView) -> dict[str, Any]:
+    data: dict[str, Any] = jsonable(view)
+    for name in ("created_at", *LIVE):
+        data.pop(name)
+    return data
+
+
+async def owner(uow: UnitOfWork, station: ChargingStation) -> tuple[Location, Organisation]:
+    loc = found(await uow.session.get(Location, station.location_id), "location")
+    return loc, await org_by_id(uow, loc.org_id)
+
+
+async def access_station(
+    uow: UnitOfWork, actor: Actor, station_id: str, action: Action = Action.READ
+) -> ChargingStation:
+    """The only way to reach a station: NotFound when absent or invisible, Forbidden when read-only."""
+    what = f"charging station {station_id!r}"
+    station = found(await repo.get_scoped(uow.session, actor.scope, station_id, Action.READ), what)
+    if action is Action.WRITE:
+        _, org = await owner(uow, station)
+        require(actor.scope, STATIONS, Action.WRITE, org.path, what)
+    return station
+
+
+async def list_stations(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    org: str | None = None,
+    location: str | None = None,
+    q: str | None = None,
+    registration_status: RegistrationStatus | None = None,
+    online: bool | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[StationView]:
+    prefix = (await access_org(uow, actor, org)).path if org else None
+    location_id = (await access_location(uow, actor, location)).id if location else None
+    seen_since = utcnow() - timedelta(seconds=2 * _heartbeat_s())
+    rows = await repo.list_scoped(
+        uow.session,
+        actor.scope,
+        org_prefix=prefix,
+        location_id=location_id,
+        q=q,
+        registration_status=registration_status.value if registration_status else None,
+        online_since=None if online is None else (online, seen_since),
+        after_id=decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    views = await _views(uow, rows[:limit])
+    return page_of(rows, limit, lambda s: s.id, lambda s: views[s.id])
+
+
+async def get_station(uow: UnitOfWork, actor: Actor, station_id: str) -> StationView:
+    return await _one_view(uow, await access_station(uow, actor, station_id))
+
+
+async def _target_location(uow: UnitOfWork, actor: Actor, key: str) -> Location:
+    """The location a station is put at. Like any create, this is decided on the target organisation:
+    NotFound when the caller cannot see it, Forbidden when it may not add stations there."""
+    loc = await location_repo.get_scoped(uow.session, actor.scope, key, Action.READ)
+    if loc is None:
+        loc = found(await location_repo.get_by_key(uow.session, key), f"location {key!r}")
+    org = await org_by_id(uow, loc.org_id)
+    try:
+        await access_org(uow, actor, org.key)
+    except NotFound:
+        raise NotFound(f"location {key!r} not found") from None
+    require(actor.scope, STATIONS, Action.WRITE, org.path, f"charging stations at location {key!r}")
+    return loc
+
+
+async def create_station(uow: UnitOfWork, actor: Actor, spec: StationSpec) -> StationView:
+    evses = assets.check_evses(spec.evses)
+    loc = await _target_location(uow, actor, spec.location)
+    if await repo.get_by_ocpp_id(uow.session, spec.id) is not None:
+        raise Conflict(f"id: a charging station {spec.id!r} already exists")
+    station = await add_station(uow, spec, loc, evses)
+    view = await _one_view(uow, station)
+    audit.record(
+        uow.session,
+        actor,
+        org_id=loc.org_id,
+        entity="station",
+        entity_id=spec.id,
+        action="create",
+        after=_snapshot(view),
+    )
+    await uow.commit()
+    return view
+
+
+async def add_station(
+    uow: UnitOfWork, spec: StationSpec, location: Location, evses: Sequence[EvseSpec]
+) -> ChargingStation:
+    """Insert with checked EVSEs, without access checks or commit; shared by the API and the import."""
+    station = ChargingStation(
+        location_id=location.id,
+        ocpp_id=spec.id,
+        password_hash=security.hash_password(spec.password) if spec.password else None,
+        **{k: getattr(spec, k) for k in DETAILS},
+    )
+    uow.session.add(station)
+    await uow.flush()
+    for evse in evses:
+        await repo.add_evse(uow.session, station.id, evse)
+    await uow.flush()
+    return station
+
+
+async def update_station(
+    uow: UnitOfWork, actor: Actor, station_id: str, changes: Mapping[str, Any]
+) -> StationView:
+    """`changes` holds StationSpec fields (not `id`) and `registration_status` (accepting a pending
+    station); absent ones stay, `password: None` removes it."""
+    evses = assets.check_evses(changes["evses"]) if "evses" in changes else None
+    station = await access_station(uow, actor, station_id, Action.WRITE)
+    before = await _one_view(uow, station)
+    if "location" in changes and changes["location"] != before.location:
+        station.location_id = (await _target_location(uow, actor, changes["location"])).id
+    for name in DETAILS:
+        if name in changes:
+            setattr(station, name, changes[name])
+    if changes.get("registration_status") is not None:
+        station.registration_status = RegistrationStatus(changes["registration_status"]).value
+    if "password" in changes:
+        password = changes["password"]
+        station.password_hash = security.hash_password(password) if password else None
+    await uow.flush()
+    if evses is not None:
+        await repo.replace_evses(uow.session, station.id, evses)
+    after = await _one_view(uow, station)
+    after_snapshot = _snapshot(after)
+    if changes.get("password"):
+        after_snapshot["password"] = "changed"
+    if after_snapshot != _snapshot(before):
+        loc, _ = await owner(uow, station)
+        audit.record(
+            uow.session,
+            actor,
+            org_id=loc.org_id,
+            entity="station",
+            entity_id=station_id,
+            action="update",
+            before=_snapshot(before),
+            after=after_snapshot,
+        )
+    await uow.commit()
+    return after
+
+
+async def delete_station(uow: UnitOfWork, actor: Actor, station_id: str) -> None:
+    station = await access_station(uow, actor, station_id, Action.WRITE)
+    before = await _one_view(uow, station)
+    loc, _ = await owner(uow, station)
+    audit.record(
+        uow.session,
+        actor,
+        org_id=loc.org_id,
+        entity="station",
+        entity_id=station_id,
+        action="delete",
+        before=_snapshot(before),
+    )
+    await uow.session.delete(station)  # EVSEs and connectors go with it (ON DELETE CASCADE)
+    await uow.commit()
+
+
+async def list_evses(uow: UnitOfWork, actor: Actor, station_id: str) -> list[EvseView]:
+    return (await get_station(uow, actor, station_id)).evses
+
+
+async def _evse(uow: UnitOfWork, station: ChargingStation, evse_id: int) -> Evse:
+    what = f"EVSE {evse_id} of charging station {station.ocpp_id!r}"
+    return found(await repo.get_evse(uow.session, station.id, evse_id), what)
+
+
+async def _evse_view_of(uow: UnitOfWork, station: ChargingStation, evse_id: int) -> EvseView:
+    rows = (await repo.evses_of(uow.session, [station.id]))[station.id]
+    return next(_evse_view(e, cs) for e, cs in rows if e.evse_id == evse_id)
+
+
+def _record_evse(
+    uow: UnitOfWork,
+    actor: Actor,
+    loc: Location,
+    station: ChargingStation,
+    evse_id: int,
+    action: str,
+    before: EvseView | None = None,
+    after: EvseView | None = None,
+) -> None:
+    audit.record(
+        uow.session,
+        actor,
+        org_id=loc.org_id,
+        entity="evse",
+        entity_id=f"{station.ocpp_id}/{evse_id}",
+        action=action,
+        before=jsonable(before) if before else None,
+        after=jsonable(after) if after else None,
+    )
+
+
+async def add_evse(uow: UnitOfWork, actor: Actor, station_id: str, spec: EvseSpec) -> EvseView:
+    spec = assets.check_evse(spec)
+    station = await access_station(uow, actor, station_id, Action.WRITE)
+    if await repo.get_evse(uow.session, station.id, spec.id) is not None:
+        raise Conflict(f"id: EVSE {spec.id} already exists on charging station {station_id!r}")
+    await repo.add_evse(uow.session, station.id, spec)
+    view = await _evse_view_of(uow, station, spec.id)
+    loc, _ = await owner(uow, station)
+    _record_evse(uow, actor, loc, station, spec.id, "create", after=view)
+    await uow.commit()
+    return view
+
+
+async def update_evse(
+    uow: UnitOfWork, actor: Actor, station_id: str, evse_id: int, spec: EvseSpec
+) -> EvseView:
+    """Replace the EVSE's connectors as a whole; a different `spec.id` renumbers it."""
+    spec = assets.check_evse(spec)
+    station = await access_station(uow, actor, station_id, Action.WRITE)
+    evse = await _evse(uow, station, evse_id)
+    before = await _evse_view_of(uow, station, evse_id)
+    if spec.id != evse_id:
+        if await repo.get_evse(uow.session, station.id, spec.id) is not None:
+            raise Conflict(f"id: EVSE {spec.id} already exists on charging station {station_id!r}")
+        evse.evse_id = spec.id
+        await uow.flush()
+    await repo.replace_connectors(uow.session, evse, spec.connectors)
+    after = await _evse_view_of(uow, station, spec.id)
+    if after != before:
+        loc, _ = await owner(uow, station)
+        _record_evse(uow, actor, loc, station, evse_id, "update", before, after)
+    await uow.commit()
+    return after
+
+
+async def delete_evse(uow: UnitOfWork, actor: Actor, station_id: str, evse_id: int) -> None:
+    station = await access_station(uow, actor, station_id, Action.WRITE)
+    evse = await _evse(uow, station, evse_id)
+    before = await _evse_view_of(uow, station, evse_id)
+    loc, _ = await owner(uow, station)
+    _record_evse(uow, actor, loc, station, evse_id, "delete", before=before)
+    await uow.session.delete(evse)  # its connectors go with it (ON DELETE CASCADE)
+    await uow.commit()
+
+
+# --- live state ---------------------------------------------------------------------------------
+
+
+def _open_session_at(
+    sessions: Sequence[ChargingSession], evse_id: int, connector_id: int
+) -> ChargingSession | None:
+    """A 2.0.1 session may name only its EVSE; then it is the one on any connector of that EVSE."""
+    for s in sessions:
+        if s.evse_id == evse_id and s.connector_id in (connector_id, None):
+            return s
+    return None
+
+
+async def get_status(uow: UnitOfWork, actor: Actor, station_id: str) -> StationStatusView:
+    """The current status of every connector the station has reported, with its open session."""
+    station = await access_station(uow, actor, station_id)
+    statuses = await session_queries.connector_statuses(uow.session, station.id)
+    open_sessions = await session_queries.active_sessions_at(uow.session, actor.scope, station.id)
+    connectors = []
+    for c in statuses:
+        current = _open_session_at(open_sessions, c.evse_id, c.connector_id)
+        connectors.append(
+            ConnectorStatusView(
+                evse_id=c.evse_id,
+                connector_id=c.connector_id,
+                status=c.status,
+                error_code=c.error_code,
+                info=c.info,
+                vendor_id=c.vendor_id,
+                vendor_error_code=c.vendor_error_code,
+                at=c.at,
+                session=current.id if current else None,
+                transaction_id=current.transaction_id if current else None,
+            )
+        )
+    return StationStatusView(
+        id=station.ocpp_id,
+        registration_status=_registration(station.registration_status),
+        connected=station.connected,
+        online=_online(station, utcnow()),
+        last_seen_at=station.last_seen_at,
+        connectors=connectors,
+    )
+
+
+async def list_status_history(
+    uow: UnitOfWork, actor: Actor, station_id: str, *, cursor: str | None = None, limit: int = 50
+) -> Page[StatusEventView]:
+    """Every status notification, newest first by the station's own time."""
+    station = await access_station(uow, actor, station_id)
+    rows = await session_queries.status_events(
+        uow.session, station.id, before=decode_time_cursor(cursor), limit=limit + 1
+    )
+    kept = rows[:limit]
+    items = [
+        StatusEventView(
+            e.evse_id,
+            e.connector_id,
+            e.status,
+            e.error_code,
+            e.info,
+            e.vendor_error_code,
+            e.at,
+            e.received_at,
+        )
+        for e in kept
+    ]
+    more = len(rows) > limit and kept
+    return Page(items, encode_time_cursor(kept[-1].at, kept[-1].id) if more else None)
