@@ -3,6 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+MAX_LISTED = 25  # problems written out in one InvalidInputs' detail
+
 
 class DomainError(Exception):
     """Base of every error a use case raises on purpose."""
@@ -31,6 +37,45 @@ class InvalidInput(DomainError):
         super().__init__(f"{path}: {detail}" if path else detail)
         self.path = path
         self.reason = detail
+
+
+class InvalidInputs(InvalidInput):
+    """Several broken rules found in one pass (an import file, a request body). `path` and
+    `reason` are the first problem's; `errors` holds them all."""
+
+    def __init__(self, errors: list[InvalidInput]) -> None:
+        if not errors:
+            raise ValueError("InvalidInputs needs at least one error")
+        super().__init__(errors[0].path, errors[0].reason)
+        self.errors = list(errors)
+        lines = [e.detail for e in errors[:MAX_LISTED]]
+        if len(errors) > MAX_LISTED:
+            lines.append(f"... and {len(errors) - MAX_LISTED} more problems")
+        self.detail = "\n".join(lines)
+        self.args = (self.detail,)
+
+
+class Problems:
+    """Collects InvalidInput while checking goes on, then raises them together."""
+
+    def __init__(self) -> None:
+        self.found: list[InvalidInput] = []
+
+    def add(self, path: str, detail: str) -> None:
+        self.found.append(InvalidInput(path, detail))
+
+    def check(self, rule: Callable[[], T], fallback: T, prefix: str = "") -> T:
+        """The value `rule` returns, or `fallback` after noting the problem it raised (its path
+        put under `prefix` for rules that do not take a path)."""
+        try:
+            return rule()
+        except InvalidInput as e:
+            self.found.append(InvalidInput(f"{prefix}.{e.path}", e.reason) if prefix else e)
+            return fallback
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            raise InvalidInputs(self.found)
 
 
 class Unauthenticated(DomainError):

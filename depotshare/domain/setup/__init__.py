@@ -4,14 +4,12 @@ and its references checked against what the database holds. No I/O and no databa
 from __future__ import annotations
 
 from depotshare.domain.setup.document import dump_yaml, load_yaml, parse_document
-from depotshare.domain.setup.errors import ImportErrors
 from depotshare.domain.setup.model import ImportFile
 from depotshare.domain.setup.references import Known, PlacedOrganisation, Plan, resolve
 from depotshare.domain.setup.rules import check_rules
 from depotshare.domain.setup.summary import ImportSummary, Tally
 
 __all__ = [
-    "ImportErrors",
     "ImportFile",
     "ImportSummary",
     "Known",
@@ -28,5 +26,5 @@ __all__ = [
 
 
 def read_text(text: str) -> ImportFile:
-    """A file's text as a checked ImportFile, or ImportErrors / InvalidInput naming the bad path."""
+    """A file's text as a checked ImportFile, or InvalidInputs / InvalidInput naming the bad path."""
     return check_rules(parse_document(load_yaml(text)))

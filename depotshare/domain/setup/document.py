@@ -13,9 +13,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from depotshare.domain.common.errors import InvalidInput
+from depotshare.domain.common.errors import InvalidInput, InvalidInputs, Problems
 from depotshare.domain.common.keys import EMAIL_PATTERN, KEY_PATTERN, STATION_ID_PATTERN
-from depotshare.domain.setup.errors import ImportErrors, Problems
 from depotshare.domain.setup.model import (
     CODE_PATTERN,
     NOT_YET_SUPPORTED,
@@ -79,7 +78,7 @@ def load_yaml(text: str) -> object:
 
 
 def parse_document(data: object) -> ImportFile:
-    """The shape of the file: known sections and keys, right types. Raises ImportErrors."""
+    """The shape of the file: known sections and keys, right types. Raises InvalidInputs."""
     if data is None:
         raise InvalidInput("", "the file is empty; see docs/import-format.md")
     if not isinstance(data, dict):
@@ -94,7 +93,7 @@ def parse_document(data: object) -> ImportFile:
     except ValidationError as e:
         for error in e.errors(include_url=False):
             problems.add(error_path(error["loc"]), _message(error))
-        raise ImportErrors(problems.found) from None
+        raise InvalidInputs(problems.found) from None
     problems.raise_if_any()
     return doc
 

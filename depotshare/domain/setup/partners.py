@@ -14,10 +14,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
+from depotshare.domain.common.errors import Problems
 from depotshare.domain.common.keys import STATION_ID_PATTERN
 from depotshare.domain.fleet import tokens as token_rules
 from depotshare.domain.setup.base import Entry, Key, Number
-from depotshare.domain.setup.errors import Problems
 from depotshare.domain.sites import assets
 
 TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"

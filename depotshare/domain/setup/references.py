@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from depotshare.domain.common.errors import Problems
 from depotshare.domain.setup import roaming as roaming_import
-from depotshare.domain.setup.errors import Problems
 from depotshare.domain.setup.model import ImportFile, OrganisationIn, walk_organisations
 from depotshare.domain.setup.partners import (
     OPERATOR,

@@ -8,11 +8,10 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from depotshare.domain.common.errors import InvalidInput
+from depotshare.domain.common.errors import InvalidInput, Problems
 from depotshare.domain.roaming import parties as roaming
 from depotshare.domain.roaming.parties import PartnerStatus, PartyRole, PublishToken, PublishTokenKind
 from depotshare.domain.setup.base import Entry, Key
-from depotshare.domain.setup.errors import Problems
 
 CountryCode = Annotated[str, StringConstraints(pattern=roaming.COUNTRY_CODE_PATTERN)]
 PartyId = Annotated[str, StringConstraints(pattern=roaming.PARTY_ID_PATTERN)]

@@ -4,11 +4,10 @@ values in their canonical form (uids, country codes, coordinates, power figures)
 
 from __future__ import annotations
 
-from depotshare.domain.common.errors import InvalidInput
+from depotshare.domain.common.errors import InvalidInput, Problems
 from depotshare.domain.fleet import tokens as token_rules
 from depotshare.domain.orgs.roles import PLATFORM_ROLES
 from depotshare.domain.setup import partners, roaming
-from depotshare.domain.setup.errors import Problems
 from depotshare.domain.setup.model import (
     AddressIn,
     CoordinatesIn,

@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from depotshare.domain.common.actor import Actor
-from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound
+from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Problems
 from depotshare.domain.common.keys import as_id
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.domain.setup.errors import Problems
 from depotshare.domain.setup.partners import (
     GrantIn,
     GrantStatus,

@@ -19,10 +19,9 @@ from datetime import date, datetime
 from typing import Any
 
 from depotshare.domain.common.actor import Actor
-from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound
+from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Problems
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.domain.setup.errors import Problems
 from depotshare.domain.setup.partners import (
     OPERATOR,
     EvseRefIn,
