@@ -1,5 +1,5 @@
 """Request bodies for partnerships and their access grants. Field names and rules are the import
-format's (docs/import-format.md, domain/setup/partners.py): a grant body is an import grant
+format's (docs/import-format.md, domain/access/grant_terms.py): a grant body is an import grant
 entry plus `subject`, so the API and the import accept and refuse the same things."""
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from datetime import date
 from pydantic import Field, field_validator
 
 from depotshare.api.schemas.common import Input, has_nul
+from depotshare.domain.access.grant_terms import GrantIn
+from depotshare.domain.access.grants import PartnershipStatus
+from depotshare.domain.access.partnerships import ShareIn
 from depotshare.domain.common.keys import KEY_PATTERN
-from depotshare.domain.setup.partners import GrantIn, PartnershipStatus, ShareIn
 
 
 def _not_null(value: object) -> object:

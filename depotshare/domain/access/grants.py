@@ -24,6 +24,13 @@ class PartnershipStatus(enum.StrEnum):
     ENDED = "ended"
 
 
+class GrantStatus(enum.StrEnum):
+    """A suspended grant is refused at the next authorisation; running sessions go on."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
 @dataclass(frozen=True)
 class PartnershipFacts:
     id: int

@@ -13,6 +13,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from depotshare.domain.access.grant_terms import EvseRefIn, WindowIn
+from depotshare.domain.access.partnerships import ShareIn
+from depotshare.domain.access.tariffs import PriceComponentIn, RestrictionsIn
 from depotshare.domain.common.errors import InvalidInput, InvalidInputs, Problems
 from depotshare.domain.common.keys import EMAIL_PATTERN, KEY_PATTERN, STATION_ID_PATTERN
 from depotshare.domain.setup.model import (
@@ -30,14 +33,7 @@ from depotshare.domain.setup.model import (
     TokenIn,
     VehicleIn,
 )
-from depotshare.domain.setup.partners import (
-    PATTERN_HINTS,
-    EvseRefIn,
-    PriceComponentIn,
-    RestrictionsIn,
-    ShareIn,
-    WindowIn,
-)
+from depotshare.domain.setup.partners import PATTERN_HINTS
 from depotshare.domain.setup.roaming import PATTERN_HINTS as ROAMING_PATTERN_HINTS
 from depotshare.domain.setup.roaming import PublishTokenIn, RoamingPartnerIn
 

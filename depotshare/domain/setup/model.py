@@ -12,11 +12,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, Strict, StringConstraints
 
+from depotshare.domain.access.partnerships import PartnershipIn
+from depotshare.domain.access.tariffs import TariffIn
+from depotshare.domain.common.inputs import Entry, Key, Number
 from depotshare.domain.common.keys import EMAIL_PATTERN, STATION_ID_PATTERN
 from depotshare.domain.fleet.tokens import TokenStatus, TokenType
 from depotshare.domain.orgs.roles import Role
-from depotshare.domain.setup.base import Entry, Key, Number
-from depotshare.domain.setup.partners import InternalGrantIn, PartnershipIn, TariffIn
+from depotshare.domain.setup.partners import InternalGrantIn
 from depotshare.domain.setup.roaming import PublishTokenIn, RoamingPartnerIn
 from depotshare.domain.sites.assets import MIN_STATION_PASSWORD
 

@@ -7,21 +7,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from depotshare.domain.common.errors import Problems
-from depotshare.domain.setup import roaming as roaming_import
-from depotshare.domain.setup.model import ImportFile, OrganisationIn, walk_organisations
-from depotshare.domain.setup.partners import (
-    OPERATOR,
-    GrantIn,
-    InternalGrantIn,
-    PartnershipIn,
+from depotshare.domain.access.grant_terms import GrantIn, scope_of
+from depotshare.domain.access.ownership import (
     check_internal_subject,
     check_internal_subject_at,
     check_partner_outside_host,
     check_place_owner,
     check_tariff_owner,
-    scope_of,
 )
+from depotshare.domain.access.partnerships import OPERATOR, PartnershipIn
+from depotshare.domain.common.errors import Problems
+from depotshare.domain.setup import roaming as roaming_import
+from depotshare.domain.setup.model import ImportFile, OrganisationIn, walk_organisations
+from depotshare.domain.setup.partners import InternalGrantIn
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from depotshare.domain.common.errors import InvalidInput, Problems
+from depotshare.domain.common.inputs import Entry, Key
 from depotshare.domain.roaming import parties as roaming
 from depotshare.domain.roaming.parties import PartnerStatus, PartyRole, PublishToken, PublishTokenKind
-from depotshare.domain.setup.base import Entry, Key
 
 CountryCode = Annotated[str, StringConstraints(pattern=roaming.COUNTRY_CODE_PATTERN)]
 PartyId = Annotated[str, StringConstraints(pattern=roaming.PARTY_ID_PATTERN)]

@@ -4,10 +4,13 @@ values in their canonical form (uids, country codes, coordinates, power figures)
 
 from __future__ import annotations
 
+from depotshare.domain.access.grant_terms import check_grant
+from depotshare.domain.access.partnerships import check_partnership
+from depotshare.domain.access.tariffs import check_tariff
 from depotshare.domain.common.errors import InvalidInput, Problems
 from depotshare.domain.fleet import tokens as token_rules
 from depotshare.domain.orgs.roles import PLATFORM_ROLES
-from depotshare.domain.setup import partners, roaming
+from depotshare.domain.setup import roaming
 from depotshare.domain.setup.model import (
     AddressIn,
     CoordinatesIn,
@@ -60,7 +63,7 @@ def check_rules(doc: ImportFile) -> ImportFile:
     tariff_keys = _FirstSeen(problems, "tariff")
     for i, tariff in enumerate(doc.tariffs):
         tariff_keys.see(tariff.key, f"tariffs[{i}].key")
-        partners.check_tariff(tariff, f"tariffs[{i}]", problems)
+        check_tariff(tariff, f"tariffs[{i}]", problems)
     pairs, partnership_keys = _FirstSeen(problems, "partnership"), _FirstSeen(problems, "partnership key")
     partnerships = []
     for i, p in enumerate(doc.partnerships):
@@ -68,14 +71,14 @@ def check_rules(doc: ImportFile) -> ImportFile:
         pairs.see((p.host, p.partner), f"{here}.partner", f"{p.host} -> {p.partner}")
         if p.key is not None:
             partnership_keys.see(p.key, f"{here}.key")
-        partnerships.append(partners.check_partnership(p, here, problems))
+        partnerships.append(check_partnership(p, here, problems))
     internal_keys = _FirstSeen(problems, "internal grant")
     internal_grants = []
     for i, g in enumerate(doc.internal_grants):
         here = f"internal_grants[{i}]"
         if g.key is not None:
             internal_keys.see((g.host, g.key), f"{here}.key", f"{g.host}:{g.key}")
-        internal_grants.append(partners.check_grant(g, here, problems))
+        internal_grants.append(check_grant(g, here, problems))
     roaming_partners = _roaming_partners(doc, problems)
     problems.raise_if_any()
     return doc.model_copy(

@@ -13,17 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from depotshare.domain.access.grant_terms import GrantIn, check_grant, grant_values
+from depotshare.domain.access.grants import GrantStatus
+from depotshare.domain.access.ownership import check_internal_subject
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Problems
 from depotshare.domain.common.keys import as_id
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.domain.setup.partners import (
-    GrantIn,
-    GrantStatus,
-    check_grant,
-    check_internal_subject,
-    grant_values,
-)
 from depotshare.services.access.local_lists import mark_grants_dirty
 from depotshare.services.access.partnerships import (
     GrantPatch,

@@ -1,7 +1,7 @@
 """Partnerships and their access grants over the API. The host side writes them (partnerships:
 org_admin of the host or above; grants: also facility managers); the partner side only reads the
 partnerships naming it as partner and their grants, without the revenue share. The rules of one
-entry and the rules against the organisation tree are the import's (domain/setup/partners.py),
+entry and the rules against the organisation tree are those the import keeps too (domain/access),
 so the API and the import give the same answers. Every
 change marks the local lists of the stations it touches (services/access/local_lists.py).
 
@@ -18,28 +18,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from depotshare.domain.common.actor import Actor
-from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Problems
-from depotshare.domain.orgs import tree
-from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.domain.setup.partners import (
-    OPERATOR,
+from depotshare.domain.access.grant_terms import (
     EvseRefIn,
     GrantIn,
-    GrantStatus,
-    PartnershipIn,
-    PartnershipStatus,
-    ShareIn,
     check_grant,
-    check_internal_subject_at,
-    check_partner_outside_host,
-    check_partnership,
-    check_place_owner,
-    check_tariff_owner,
     grant_values,
     scope_of,
     stored_window,
 )
+from depotshare.domain.access.grants import GrantStatus, PartnershipStatus
+from depotshare.domain.access.ownership import (
+    check_internal_subject_at,
+    check_partner_outside_host,
+    check_place_owner,
+    check_tariff_owner,
+)
+from depotshare.domain.access.partnerships import OPERATOR, PartnershipIn, ShareIn, check_partnership
+from depotshare.domain.common.actor import Actor
+from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Problems
+from depotshare.domain.orgs import tree
+from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access.local_lists import mark_grants_dirty, mark_partnerships_dirty
 from depotshare.services.charging.queries import decimal_text
 from depotshare.services.common.access import require
@@ -312,7 +310,7 @@ async def get_partnership(uow: UnitOfWork, actor: Actor, ref: str) -> Partnershi
 
 
 class OrgTree:
-    """Organisation paths by key, for the rules against the tree (domain/setup/partners.py)."""
+    """Organisation paths by key, for the rules against the tree (domain/access/ownership.py)."""
 
     def __init__(self, orgs: dict[str, Organisation]) -> None:
         self.paths = {key: org.path for key, org in orgs.items()}

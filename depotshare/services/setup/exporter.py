@@ -12,6 +12,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from depotshare.config import Settings
+from depotshare.domain.access.grant_terms import DAYS, WHOLE_DAY, EvseRefIn, GrantIn, WindowIn
+from depotshare.domain.access.grants import GrantStatus, PartnershipStatus
+from depotshare.domain.access.partnerships import PartnershipIn, ShareIn
+from depotshare.domain.access.tariffs import TariffElementIn, TariffIn
 from depotshare.domain.common.errors import NotFound
 from depotshare.domain.fleet.tokens import TokenStatus, TokenType
 from depotshare.domain.orgs import tree
@@ -34,20 +38,7 @@ from depotshare.domain.setup.model import (
     UserIn,
     VehicleIn,
 )
-from depotshare.domain.setup.partners import (
-    DAYS,
-    WHOLE_DAY,
-    EvseRefIn,
-    GrantIn,
-    GrantStatus,
-    InternalGrantIn,
-    PartnershipIn,
-    PartnershipStatus,
-    ShareIn,
-    TariffElementIn,
-    TariffIn,
-    WindowIn,
-)
+from depotshare.domain.setup.partners import InternalGrantIn
 from depotshare.domain.setup.roaming import PublishTokenIn, RoamingPartnerIn
 from depotshare.services.common.runtime import Runtime
 from depotshare.services.common.unit_of_work import UnitOfWork

@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from depotshare.config import Settings
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import InvalidInput
+from depotshare.domain.common.inputs import Entry
 from depotshare.domain.orgs import tree
 from depotshare.domain.setup import ImportFile, ImportSummary, Known, Plan, read_text, resolve
-from depotshare.domain.setup.base import Entry
 from depotshare.domain.setup.model import (
     CostCentreIn,
     EmployeeIn,

@@ -11,17 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from depotshare.domain.access.grant_terms import GrantIn, grant_values, scope_of
+from depotshare.domain.access.partnerships import PartnershipIn
+from depotshare.domain.access.tariffs import TariffIn
 from depotshare.domain.setup import ImportSummary
-from depotshare.domain.setup.partners import (
-    GrantContent,
-    GrantIn,
-    InternalGrantIn,
-    PartnershipIn,
-    TariffIn,
-    content,
-    grant_values,
-    scope_of,
-)
+from depotshare.domain.setup.partners import GrantContent, InternalGrantIn, content
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.setup import exporter
 from depotshare.store.access.models import Grant, GrantScope, Partnership, Tariff

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Response
 from depotshare.api.deps import CurrentActor, Cursor, Limit, UoW
 from depotshare.api.schemas.common import PageOut
 from depotshare.api.schemas.partnerships import InternalGrantCreate, InternalGrantUpdate
-from depotshare.domain.setup.partners import GrantStatus
+from depotshare.domain.access.grants import GrantStatus
 from depotshare.services.access import internal_grants
 from depotshare.services.access.internal_grants import InternalGrantSpec
 from depotshare.services.access.partnerships import GrantPatch, GrantSpec, InternalGrantView

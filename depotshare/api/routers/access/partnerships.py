@@ -11,7 +11,8 @@ from fastapi import APIRouter, Path, Query, Response
 from depotshare.api.deps import CurrentActor, Cursor, Limit, UoW
 from depotshare.api.schemas.common import PageOut
 from depotshare.api.schemas.partnerships import GrantBody, PartnershipCreate, PartnershipUpdate
-from depotshare.domain.setup.partners import GrantStatus, PartnershipIn, PartnershipStatus
+from depotshare.domain.access.grants import GrantStatus, PartnershipStatus
+from depotshare.domain.access.partnerships import PartnershipIn
 from depotshare.services.access import partnerships
 from depotshare.services.access.partnerships import (
     GrantPatch,
