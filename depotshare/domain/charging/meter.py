@@ -12,6 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from depotshare.domain.common.errors import InvalidInput
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
+# The contexts of the readings a station takes at a transaction's start and end.
+TRANSACTION_BEGIN, TRANSACTION_END = "Transaction.Begin", "Transaction.End"
 # OCPP 1.6 and 2.0.1 both default an unnamed sample to the import register, in Wh.
 DEFAULT_MEASURAND = ENERGY_REGISTER
 _ENERGY_UNITS = {"Wh": Decimal(1), "kWh": Decimal(1000)}
@@ -70,6 +72,24 @@ def to_wh(value: Decimal, unit: str | None, multiplier: int = 0) -> int:
         raise InvalidInput("unit", f"{unit!r} is not an energy unit (Wh or kWh)")
     scaled = value * factor * (Decimal(10) ** multiplier)
     return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A reading of the energy register in Wh at the station's time, with the context the station
+    took it in (Transaction.Begin, Sample.Periodic, Transaction.End, ...)."""
+
+    at: datetime
+    wh: int
+    context: str | None = None
+
+
+def readings(samples: Iterable[Sample]) -> list[Reading]:
+    """The register readings among samples, in Wh, in time order."""
+    return [
+        Reading(s.sampled_at, to_wh(s.value, s.unit, s.multiplier), s.context)
+        for s in register_readings(samples)
+    ]
 
 
 def register_readings(samples: Iterable[Sample]) -> list[Sample]:
