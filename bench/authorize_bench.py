@@ -37,7 +37,7 @@ from depotshare.domain.access.decision_chain import verify
 from depotshare.domain.fleet.tokens import TokenType, normalise_uid
 from depotshare.domain.orgs import tree
 from depotshare.services.access import authorization
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.store.access.authorization import as_entry
 from depotshare.store.access.models import AccessDecision, Grant, GrantScope, Partnership
 from depotshare.store.charging.models import ChargingSession

@@ -60,7 +60,7 @@ async def breakdown(
     from depotshare.ocpp.server import configure_library
     from depotshare.ocpp.v16 import V16Station, samples_of
     from depotshare.services.charging import recording as sessions
-    from depotshare.services.common.runtime import Runtime
+    from depotshare.services.runtime import Runtime
     from depotshare.services.sites import connected_stations as live
 
     configure_library()

@@ -91,8 +91,8 @@ def token_uid(i: int) -> str:
 async def load(url: str, stations: int, passwords: bool) -> dict[str, float]:
     """Schema, migrations, then COPY: one organisation, locations, stations, EVSEs, connectors, tokens."""
     from depotshare.config import Settings
-    from depotshare.services.common.runtime import Runtime
     from depotshare.services.orgs import security
+    from depotshare.services.runtime import Runtime
 
     runtime = Runtime(Settings(database_url=url, secret_key=SECRET))
     timings: dict[str, float] = {}
@@ -140,7 +140,7 @@ async def load(url: str, stations: int, passwords: bool) -> dict[str, float]:
 
 async def table_counts(url: str) -> dict[str, int]:
     from depotshare.config import Settings
-    from depotshare.services.common.runtime import Runtime
+    from depotshare.services.runtime import Runtime
 
     runtime = Runtime(Settings(database_url=url, secret_key=SECRET))
     out: dict[str, int] = {}

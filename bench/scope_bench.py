@@ -36,10 +36,10 @@ from depotshare.domain.common.actor import Actor
 from depotshare.domain.fleet.tokens import TokenType, normalise_uid
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import PLATFORM_ROLES, Role
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.fleet import tokens
 from depotshare.services.orgs import auth, security
 from depotshare.services.orgs import organisations as orgs
+from depotshare.services.runtime import Runtime
 from depotshare.store.orgs.models import User
 
 DEFAULT_URL = os.environ.get(

@@ -22,7 +22,7 @@ os.environ.setdefault("DEPOTSHARE_SECRET_KEY", "test-secret-key-that-is-long-eno
 from depotshare.api.app import create_app
 from depotshare.config import Settings, get_settings
 from depotshare.ocpp.admission import BootGate
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from tests.support import databases
 
 # No per-example deadline and no "too slow" health check: on a loaded CI machine both fail a

@@ -21,7 +21,7 @@ from depotshare.ocpi.app import bad_url as ocpi_bad_url
 from depotshare.ocpi.app import create_ocpi_app
 from depotshare.ocpp.server import mount as mount_ocpp
 from depotshare.services.access.local_lists import LocalListSync
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.services.sites import connected_stations as stations_live
 
 API_PREFIX = "/api/v1"

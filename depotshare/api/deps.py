@@ -11,9 +11,9 @@ from fastapi.security import OAuth2PasswordBearer
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Unauthenticated
 from depotshare.domain.common.keys import MAX_ID
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import auth
+from depotshare.services.runtime import Runtime
 
 oauth2 = OAuth2PasswordBearer(
     tokenUrl="/api/v1/auth/token",

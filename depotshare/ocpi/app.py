@@ -24,11 +24,11 @@ from depotshare.ocpi.envelope import (
     envelope,
     error,
 )
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.roaming import ocpi_locations
 from depotshare.services.roaming import partners as roaming_partners
 from depotshare.services.roaming.partners import OcpiParty
+from depotshare.services.runtime import Runtime
 
 ECHOED_HEADERS = ("X-Request-ID", "X-Correlation-ID")
 

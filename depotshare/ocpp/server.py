@@ -23,7 +23,7 @@ from depotshare.ocpp.connection import REPLACED, Closed, WebSocketConnection
 from depotshare.ocpp.protocols import STATIONS, negotiate
 from depotshare.ocpp.registry import Registry
 from depotshare.ocpp.station import StationBase
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.services.sites import connected_stations as live
 
 PATH = "/ocpp/{station_id}"

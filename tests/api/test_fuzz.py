@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from depotshare.api.app import create_app
 from depotshare.config import Settings
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.orgs import security
+from depotshare.services.runtime import Runtime
 from tests.support.helpers import make_tree, make_user
 
 EXAMPLES = int(os.environ.get("DEPOTSHARE_FUZZ_EXAMPLES", "12"))

@@ -14,7 +14,7 @@ import pytest
 from httpx import AsyncClient
 
 from depotshare.domain.orgs.roles import ROLE_PERMISSIONS, Action, Reach, Resource, Role
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from tests.support.charging_rows import add_session
 from tests.support.helpers import PASSWORD, login, make_tree, make_user
 from tests.support.partner_world import decide

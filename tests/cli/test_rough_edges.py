@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from depotshare.cli import app
 from depotshare.config import Settings
 from depotshare.services.common import migrations
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.store.orgs.models import User
 from tests.services.setup.test_import import BASE, cli, write
 from tests.support.paths import REPO

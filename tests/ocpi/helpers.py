@@ -7,7 +7,7 @@ import base64
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.setup import ImportSummary, read_text
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.services.setup.importer import import_document
 
 SYSTEM = Actor.system("ocpi-test")

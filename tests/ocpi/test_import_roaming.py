@@ -13,7 +13,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 
 from depotshare.config import Settings
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.store.common.models import AuditEntry
 from depotshare.store.roaming.models import RoamingPartner
 from depotshare.store.sites.models import Location

@@ -13,7 +13,7 @@ from httpx import AsyncClient
 from sqlalchemy import select, update
 
 from depotshare.domain.roaming.parties import hash_token
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.services.sites import connected_stations as stations_live
 from depotshare.services.sites.connected_stations import StatusReport
 from depotshare.store.roaming.models import RoamingPartner

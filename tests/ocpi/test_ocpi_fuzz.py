@@ -12,7 +12,7 @@ from hypothesis import settings as hypothesis_settings
 
 from depotshare.api.app import create_app
 from depotshare.config import Settings
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from tests.api.test_fuzz import EXAMPLES
 from tests.ocpi.helpers import BASE, auth, import_yaml, site
 

@@ -8,7 +8,7 @@ from httpx import AsyncClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from tests.conftest import BACKEND
 from tests.ocpi.helpers import BASE, auth, import_yaml, site
 from tests.support.databases import clean

@@ -8,7 +8,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.store.common.models import AuditEntry
 from depotshare.store.roaming.models import RoamingPartner
 from tests.ocpi.helpers import auth

@@ -26,8 +26,8 @@ from depotshare.config import Settings
 from depotshare.domain.fleet.tokens import TokenStatus
 from depotshare.domain.sites.assets import ConnectorSpec, EvseSpec
 from depotshare.ocpp.server import Gateway, uvicorn_options
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.fleet import tokens
+from depotshare.services.runtime import Runtime
 from depotshare.services.sites import locations, stations
 from depotshare.services.sites.locations import LocationSpec
 from depotshare.services.sites.stations import StationSpec

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.setup import read_text
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.services.setup.importer import import_document
 from depotshare.store.access.models import Grant, Partnership
 from depotshare.store.charging.models import ChargingSession

@@ -23,8 +23,8 @@ from depotshare.domain.orgs.roles import Role
 from depotshare.domain.setup import read_text
 from depotshare.services.access import local_lists
 from depotshare.services.access.local_lists import LocalListSync
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.fleet import tokens
+from depotshare.services.runtime import Runtime
 from depotshare.services.setup.importer import import_document
 from depotshare.simulator.config import SimConfig
 from depotshare.simulator.station import Station

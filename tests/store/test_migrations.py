@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from depotshare.services.common.migrations import pending_model_changes
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 
 
 async def test_models_and_migrations_agree(runtime: Runtime) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.store.access.models import AccessDecision
 from depotshare.store.charging.models import ChargingSession, ConnectorStatus, MeterValue, StatusEvent
 from depotshare.store.fleet.models import CostCentre, Employee, Token, Vehicle

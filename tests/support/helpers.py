@@ -6,10 +6,10 @@ from httpx import AsyncClient
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.orgs import organisations as orgs
 from depotshare.services.orgs import users
 from depotshare.services.orgs.users import RoleSpec
+from depotshare.services.runtime import Runtime
 
 SYSTEM = Actor.system("test")
 PASSWORD = "correct-horse-battery"

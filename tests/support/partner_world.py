@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from depotshare.domain.orgs.roles import Role
 from depotshare.services.access import authorization
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.store.access.models import Tariff
 from depotshare.store.orgs.models import Organisation
 from depotshare.store.sites.models import ChargingStation

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from depotshare.config import Settings
 from depotshare.domain.access.decision_chain import GENESIS, verify
 from depotshare.domain.common.errors import InvalidInput
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.runtime import Runtime
 from depotshare.store.access import authorization as repo
 from depotshare.store.sites import locations as locations_repo
 

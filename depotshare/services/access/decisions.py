@@ -17,9 +17,9 @@ from depotshare.domain.fleet.tokens import uid_candidates
 from depotshare.services.charging.queries import decode_time_cursor, encode_time_cursor, period_bound
 from depotshare.services.common.csv_export import EXPORT_BATCH, cell, stream
 from depotshare.services.common.pagination import Page
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import access_org
+from depotshare.services.runtime import Runtime
 from depotshare.store.access import decisions as repo
 from depotshare.store.access.models import AccessDecision
 from depotshare.store.charging.queries import station_ids_by_id

@@ -17,9 +17,9 @@ from depotshare.domain.fleet.tokens import uid_candidates
 from depotshare.services.common.access import found
 from depotshare.services.common.csv_export import EXPORT_BATCH, cell, stream
 from depotshare.services.common.pagination import Page, decode_cursor
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import access_org
+from depotshare.services.runtime import Runtime
 from depotshare.store.charging import queries as repo
 from depotshare.store.charging.models import ChargingSession, MeterValue
 from depotshare.store.fleet.cost_centres import codes_by_id

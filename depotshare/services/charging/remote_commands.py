@@ -22,6 +22,7 @@ from depotshare.domain.common.errors import (
     StationOffline,
     StationTimeout,
 )
+from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs.roles import Action
 from depotshare.domain.orgs.scope import may_send_raw
 from depotshare.services.access import authorization
@@ -29,7 +30,6 @@ from depotshare.services.common.ports import StationCommands
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.tokens import access_token
 from depotshare.services.sites.stations import access_station, owner
-from depotshare.store.common import audit
 
 NAMES: dict[type[Any], str] = {
     cmd.RemoteStart: "remote-start",
@@ -107,11 +107,11 @@ async def send_command(
         result = await commands.send(ocpp_id, command, timeout)
     except DomainError as e:
         outcome |= {"outcome": _failure(e), "detail": e.detail}
-        _record(uow, actor, org_id, ocpp_id, outcome)
+        await _record(uow, actor, org_id, ocpp_id, outcome)
         await uow.commit()
         raise
     outcome |= {"outcome": "answered", "action": result.action, "status": result.status}
-    _record(uow, actor, org_id, ocpp_id, outcome)
+    await _record(uow, actor, org_id, ocpp_id, outcome)
     await uow.commit()
     return CommandResultView(result.action, result.status, result.payload)
 
@@ -131,7 +131,9 @@ def _jsonable(command: cmd.Command) -> dict[str, Any]:
     return data
 
 
-def _record(uow: UnitOfWork, actor: Actor, org_id: int, ocpp_id: str, after: dict[str, Any]) -> None:
-    audit.record(
-        uow.session, actor, org_id=org_id, entity="station", entity_id=ocpp_id, action="command", after=after
+async def _record(uow: UnitOfWork, actor: Actor, org_id: int, ocpp_id: str, after: dict[str, Any]) -> None:
+    await uow.emit(
+        Changed(
+            actor=actor, entity="station", entity_id=ocpp_id, action="command", org_id=org_id, after=after
+        )
     )

@@ -9,8 +9,8 @@ import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.runtime import Runtime
 
 EXPORT_BATCH = 500
 # A cell starting so is a formula to a spreadsheet (CSV injection): text gets a leading quote.

@@ -1,4 +1,5 @@
-"""The unit of work: one database transaction per use case, committed by the service."""
+"""The unit of work: one database transaction per use case, committed by the service. It
+collects the use case's domain events and has them handled (services/common/events.py)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from depotshare.domain.common.errors import Conflict
+from depotshare.domain.common.events import DomainEvent
+from depotshare.services.common.events import NO_HANDLERS, EventHandlers
 
 
 class UnitOfWork:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], handlers: EventHandlers = NO_HANDLERS
+    ) -> None:
         self._sessionmaker = sessionmaker
+        self._handlers = handlers
         self.session: AsyncSession
+        self.events: list[DomainEvent] = []  # emitted since the last commit
+
+    async def emit(self, event: DomainEvent) -> None:
+        """State what happened; its handlers write what follows in this transaction."""
+        self.events.append(event)
+        await self._handlers.dispatch(self, event)
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessionmaker()
+        self.events = []
         return self
 
     async def __aexit__(
@@ -50,6 +63,8 @@ class UnitOfWork:
             await self.session.commit()
         except IntegrityError as e:
             raise Conflict(_integrity_detail(e)) from e
+        committed, self.events = self.events, []
+        await self._handlers.committed(committed)
 
 
 def _integrity_detail(e: IntegrityError) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
+from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.access import found, require
@@ -15,7 +16,6 @@ from depotshare.services.common.ownership import ensure_not_stranded, org_by_id,
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import access_org
-from depotshare.store.common import audit
 from depotshare.store.fleet import cost_centres as repo
 from depotshare.store.fleet.models import CostCentre
 from depotshare.store.orgs.models import Organisation
@@ -98,14 +98,15 @@ async def create_cost_centre(
     cc = CostCentre(org_id=owner.id, code=code, name=name)
     uow.session.add(cc)
     await uow.flush()
-    audit.record(
-        uow.session,
-        actor,
-        org_id=owner.id,
-        entity="cost_centre",
-        entity_id=cc.id,
-        action="create",
-        after=_snapshot(cc, owner.key),
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity="cost_centre",
+            entity_id=cc.id,
+            action="create",
+            org_id=owner.id,
+            after=_snapshot(cc, owner.key),
+        )
     )
     await uow.commit()
     return _view(cc, owner.key)
@@ -134,15 +135,16 @@ async def update_cost_centre(
         cc.name = name
     after = _snapshot(cc, owner.key)
     if after != before:
-        audit.record(
-            uow.session,
-            actor,
-            org_id=owner.id,
-            entity="cost_centre",
-            entity_id=cc.id,
-            action="update",
-            before=before,
-            after=after,
+        await uow.emit(
+            Changed(
+                actor=actor,
+                entity="cost_centre",
+                entity_id=cc.id,
+                action="update",
+                org_id=owner.id,
+                before=before,
+                after=after,
+            )
         )
     await uow.commit()
     return _view(cc, owner.key)
@@ -156,14 +158,15 @@ async def delete_cost_centre(uow: UnitOfWork, actor: Actor, cc_id: int) -> None:
     detached = await repo.count_referrers(uow.session, repo.COST_CENTRE_REFERRERS, cc.id)
     if detached:
         before["referenced_by"] = detached
-    audit.record(
-        uow.session,
-        actor,
-        org_id=owner.id,
-        entity="cost_centre",
-        entity_id=cc.id,
-        action="delete",
-        before=before,
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity="cost_centre",
+            entity_id=cc.id,
+            action="delete",
+            org_id=owner.id,
+            before=before,
+        )
     )
     await uow.session.delete(cc)
     await uow.commit()

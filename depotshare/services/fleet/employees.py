@@ -8,6 +8,7 @@ from datetime import datetime
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
+from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.access import found, require
@@ -22,7 +23,6 @@ from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import resolve_cost_centre
 from depotshare.services.orgs.organisations import access_org
-from depotshare.store.common import audit
 from depotshare.store.fleet import employees as repo
 from depotshare.store.fleet.cost_centres import codes_by_id, count_referrers
 from depotshare.store.fleet.models import CostCentre, Employee
@@ -169,14 +169,15 @@ async def create_employee(
     uow.session.add(employee)
     await uow.flush()
     view = await _view(uow, employee)
-    audit.record(
-        uow.session,
-        actor,
-        org_id=owner.id,
-        entity="employee",
-        entity_id=key,
-        action="create",
-        after=_snapshot(view),
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity="employee",
+            entity_id=key,
+            action="create",
+            org_id=owner.id,
+            after=_snapshot(view),
+        )
     )
     await uow.commit()
     return view
@@ -209,15 +210,16 @@ async def update_employee(uow: UnitOfWork, actor: Actor, key: str, patch: Employ
     view = await _view(uow, employee)
     after = _snapshot(view)
     if after != before:
-        audit.record(
-            uow.session,
-            actor,
-            org_id=owner.id,
-            entity="employee",
-            entity_id=key,
-            action="update",
-            before=before,
-            after=after,
+        await uow.emit(
+            Changed(
+                actor=actor,
+                entity="employee",
+                entity_id=key,
+                action="update",
+                org_id=owner.id,
+                before=before,
+                after=after,
+            )
         )
     await uow.commit()
     return view
@@ -230,14 +232,15 @@ async def delete_employee(uow: UnitOfWork, actor: Actor, key: str) -> None:
     detached = await count_referrers(uow.session, repo.EMPLOYEE_REFERRERS, employee.id)
     if detached:
         before["referenced_by"] = detached
-    audit.record(
-        uow.session,
-        actor,
-        org_id=employee.org_id,
-        entity="employee",
-        entity_id=key,
-        action="delete",
-        before=before,
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity="employee",
+            entity_id=key,
+            action="delete",
+            org_id=employee.org_id,
+            before=before,
+        )
     )
     await uow.session.delete(employee)
     await uow.commit()

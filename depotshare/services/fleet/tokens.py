@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound
+from depotshare.domain.fleet.events import TokenChanged
 from depotshare.domain.fleet.tokens import (
     TokenStatus,
     TokenType,
@@ -17,7 +18,6 @@ from depotshare.domain.fleet.tokens import (
     uid_candidates,
 )
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.access.local_lists import mark_token_orgs_dirty
 from depotshare.services.common.access import require
 from depotshare.services.common.ownership import keep_reference, org_by_id, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
@@ -26,7 +26,6 @@ from depotshare.services.fleet.cost_centres import resolve_cost_centre
 from depotshare.services.fleet.employees import resolve_employee
 from depotshare.services.fleet.vehicles import resolve_vehicle
 from depotshare.services.orgs.organisations import access_org
-from depotshare.store.common import audit
 from depotshare.store.fleet import tokens as repo
 from depotshare.store.fleet.cost_centres import codes_by_id
 from depotshare.store.fleet.employees import keys_by_id as employee_keys
@@ -232,16 +231,16 @@ async def create_token(
     uow.session.add(token)
     await uow.flush()
     view = await _view(uow, token)
-    audit.record(
-        uow.session,
-        actor,
-        org_id=owner.id,
-        entity="token",
-        entity_id=canonical,
-        action="create",
-        after=_snapshot(view),
+    await uow.emit(
+        TokenChanged(
+            actor=actor,
+            entity_id=canonical,
+            action="create",
+            org_id=owner.id,
+            after=_snapshot(view),
+            org_paths=frozenset({owner.path}),
+        )
     )
-    await mark_token_orgs_dirty(uow, [owner.path])
     await uow.commit()
     return view
 
@@ -309,16 +308,16 @@ async def _finish_update(
     view = await _view(uow, token)
     after = _snapshot(view)
     if after != before:
-        await mark_token_orgs_dirty(uow, {was_at, owner.path})
-        audit.record(
-            uow.session,
-            actor,
-            org_id=owner.id,
-            entity="token",
-            entity_id=token.uid,
-            action="update",
-            before=before,
-            after=after,
+        await uow.emit(
+            TokenChanged(
+                actor=actor,
+                entity_id=token.uid,
+                action="update",
+                org_id=owner.id,
+                before=before,
+                after=after,
+                org_paths=frozenset({was_at, owner.path}),
+            )
         )
     await uow.commit()
     return view
@@ -332,15 +331,15 @@ async def set_token_status(uow: UnitOfWork, actor: Actor, uid: str, status: Toke
 async def delete_token(uow: UnitOfWork, actor: Actor, uid: str) -> None:
     token = await access_token(uow, actor, uid, Action.WRITE)
     before = _snapshot(await _view(uow, token))
-    audit.record(
-        uow.session,
-        actor,
-        org_id=token.org_id,
-        entity="token",
-        entity_id=token.uid,
-        action="delete",
-        before=before,
+    await uow.emit(
+        TokenChanged(
+            actor=actor,
+            entity_id=token.uid,
+            action="delete",
+            org_id=token.org_id,
+            before=before,
+            org_paths=frozenset({(await org_by_id(uow, token.org_id)).path}),
+        )
     )
-    await mark_token_orgs_dirty(uow, [(await org_by_id(uow, token.org_id)).path])
     await uow.session.delete(token)
     await uow.commit()

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
+from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.access import found, require
 from depotshare.services.common.ownership import (
@@ -21,7 +22,6 @@ from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import resolve_cost_centre
 from depotshare.services.fleet.employees import resolve_employee
 from depotshare.services.orgs.organisations import access_org
-from depotshare.store.common import audit
 from depotshare.store.fleet import vehicles as repo
 from depotshare.store.fleet.cost_centres import codes_by_id, count_referrers
 from depotshare.store.fleet.employees import keys_by_id as employee_keys
@@ -162,14 +162,15 @@ async def create_vehicle(
     uow.session.add(vehicle)
     await uow.flush()
     view = await _view(uow, vehicle)
-    audit.record(
-        uow.session,
-        actor,
-        org_id=owner.id,
-        entity="vehicle",
-        entity_id=key,
-        action="create",
-        after=_snapshot(view),
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity="vehicle",
+            entity_id=key,
+            action="create",
+            org_id=owner.id,
+            after=_snapshot(view),
+        )
     )
     await uow.commit()
     return view
@@ -202,15 +203,16 @@ async def update_vehicle(uow: UnitOfWork, actor: Actor, key: str, patch: Vehicle
     view = await _view(uow, vehicle)
     after = _snapshot(view)
     if after != before:
-        audit.record(
-            uow.session,
-            actor,
-            org_id=owner.id,
-            entity="vehicle",
-            entity_id=key,
-            action="update",
-            before=before,
-            after=after,
+        await uow.emit(
+            Changed(
+                actor=actor,
+                entity="vehicle",
+                entity_id=key,
+                action="update",
+                org_id=owner.id,
+                before=before,
+                after=after,
+            )
         )
     await uow.commit()
     return view
@@ -223,14 +225,15 @@ async def delete_vehicle(uow: UnitOfWork, actor: Actor, key: str) -> None:
     detached = await count_referrers(uow.session, repo.VEHICLE_REFERRERS, vehicle.id)
     if detached:
         before["referenced_by"] = detached
-    audit.record(
-        uow.session,
-        actor,
-        org_id=vehicle.org_id,
-        entity="vehicle",
-        entity_id=key,
-        action="delete",
-        before=before,
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity="vehicle",
+            entity_id=key,
+            action="delete",
+            org_id=vehicle.org_id,
+            before=before,
+        )
     )
     await uow.session.delete(vehicle)
     await uow.commit()

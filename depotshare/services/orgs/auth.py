@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import NotFound, Unauthenticated
+from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs.scope import Scope
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import security
-from depotshare.store.common import audit
 from depotshare.store.orgs import auth as repo
 from depotshare.store.orgs import organisations as orgs_repo
 from depotshare.store.orgs.models import ApiKey, User
@@ -86,14 +86,15 @@ async def create_api_key(uow: UnitOfWork, actor: Actor, name: str) -> ApiKeyView
     key = ApiKey(user_id=actor.user_id, name=name, prefix=prefix, key_hash=digest)
     uow.session.add(key)
     await uow.flush()
-    audit.record(
-        uow.session,
-        actor,
-        org_id=None,
-        entity="api_key",
-        entity_id=key.id,
-        action="create",
-        after={"name": name, "prefix": prefix},
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity="api_key",
+            entity_id=key.id,
+            action="create",
+            org_id=None,
+            after={"name": name, "prefix": prefix},
+        )
     )
     await uow.commit()
     return _key_view(key, full)
@@ -110,13 +111,14 @@ async def revoke_api_key(uow: UnitOfWork, actor: Actor, key_id: int) -> None:
         raise NotFound("API key not found")
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)
-        audit.record(
-            uow.session,
-            actor,
-            org_id=None,
-            entity="api_key",
-            entity_id=key.id,
-            action="revoke",
-            before={"name": key.name, "prefix": key.prefix},
+        await uow.emit(
+            Changed(
+                actor=actor,
+                entity="api_key",
+                entity_id=key.id,
+                action="revoke",
+                org_id=None,
+                before={"name": key.name, "prefix": key.prefix},
+            )
         )
         await uow.commit()

@@ -8,11 +8,11 @@ from datetime import datetime
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, Forbidden, NotFound
 from depotshare.domain.orgs import tree
+from depotshare.domain.orgs.events import OrganisationChanged
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.access import found, require
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.store.common import audit
 from depotshare.store.orgs import organisations as repo
 from depotshare.store.orgs.models import Organisation
 
@@ -87,14 +87,14 @@ async def create_organisation(
     if await repo.get_by_key(uow.session, key) is not None:
         raise Conflict(f"organisation {key!r} already exists")
     org = await add_organisation(uow, key=key, name=name, parent=parent_org)
-    audit.record(
-        uow.session,
-        actor,
-        org_id=org.id,
-        entity="organisation",
-        entity_id=key,
-        action="create",
-        after=_snapshot(org, parent),
+    await uow.emit(
+        OrganisationChanged(
+            actor=actor,
+            entity_id=key,
+            action="create",
+            org_id=org.id,
+            after=_snapshot(org, parent),
+        )
     )
     await uow.commit()
     return _view(org, parent)
@@ -134,15 +134,16 @@ async def update_organisation(
         new_parent_key = new_parent.key if new_parent else None
     after = _snapshot(org, new_parent_key)
     if after != before:
-        audit.record(
-            uow.session,
-            actor,
-            org_id=org.id,
-            entity="organisation",
-            entity_id=key,
-            action="update",
-            before=before,
-            after=after,
+        await uow.emit(
+            OrganisationChanged(
+                actor=actor,
+                entity_id=key,
+                action="update",
+                org_id=org.id,
+                before=before,
+                after=after,
+                moved=after["parent"] != before["parent"],
+            )
         )
     await uow.commit()
     return _view(org, new_parent_key)
@@ -187,14 +188,14 @@ async def delete_organisation(uow: UnitOfWork, actor: Actor, key: str) -> None:
     if await repo.has_children(uow.session, org.id):
         raise Conflict(f"organisation {key!r} still has child organisations; move or delete them first")
     keys = await repo.keys_by_id(uow.session, [org.parent_id])
-    audit.record(
-        uow.session,
-        actor,
-        org_id=org.parent_id,
-        entity="organisation",
-        entity_id=key,
-        action="delete",
-        before=_snapshot(org, keys.get(org.parent_id or 0)),
+    await uow.emit(
+        OrganisationChanged(
+            actor=actor,
+            entity_id=key,
+            action="delete",
+            org_id=org.parent_id,
+            before=_snapshot(org, keys.get(org.parent_id or 0)),
+        )
     )
     await uow.session.delete(org)
     await uow.commit()

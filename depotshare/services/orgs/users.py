@@ -8,6 +8,7 @@ from datetime import datetime
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs.roles import PLATFORM_ROLES, Action, Resource, Role
 from depotshare.domain.orgs.scope import Assignment, may_assign, may_manage_user
 from depotshare.services.common.access import found
@@ -15,7 +16,6 @@ from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import security
 from depotshare.services.orgs.organisations import access_org
-from depotshare.store.common import audit
 from depotshare.store.orgs import users as repo
 from depotshare.store.orgs.models import Organisation, RoleAssignment, User
 from depotshare.store.orgs.organisations import get_user_by_email
@@ -136,14 +136,15 @@ async def create_user(
     for spec, org in zip(roles, targets, strict=True):
         uow.session.add(RoleAssignment(user_id=user.id, org_id=org.id if org else None, role=spec.role.value))
     await uow.flush()
-    audit.record(
-        uow.session,
-        actor,
-        org_id=targets[0].id if targets and targets[0] else None,
-        entity="user",
-        entity_id=user.id,
-        action="create",
-        after={"email": email, "name": name, "roles": [[s.role.value, s.org] for s in roles]},
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity="user",
+            entity_id=user.id,
+            action="create",
+            org_id=targets[0].id if targets and targets[0] else None,
+            after={"email": email, "name": name, "roles": [[s.role.value, s.org] for s in roles]},
+        )
     )
     await uow.commit()
     return await _one_view(uow, actor, user)
@@ -172,15 +173,16 @@ async def update_user(
     if password is not None:
         after["password"] = "changed"
     if after != before:
-        audit.record(
-            uow.session,
-            actor,
-            org_id=await _home_org(uow, user.id),
-            entity="user",
-            entity_id=user.id,
-            action="update",
-            before=before,
-            after=after,
+        await uow.emit(
+            Changed(
+                actor=actor,
+                entity="user",
+                entity_id=user.id,
+                action="update",
+                org_id=await _home_org(uow, user.id),
+                before=before,
+                after=after,
+            )
         )
     await uow.commit()
     return await _one_view(uow, actor, user)
@@ -190,14 +192,15 @@ async def delete_user(uow: UnitOfWork, actor: Actor, user_id: int) -> None:
     user = await access_user(uow, actor, user_id, manage=True)
     if user.id == actor.user_id:
         raise Conflict("you cannot delete your own login")
-    audit.record(
-        uow.session,
-        actor,
-        org_id=await _home_org(uow, user.id),
-        entity="user",
-        entity_id=user.id,
-        action="delete",
-        before={"email": user.email, "name": user.name},
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity="user",
+            entity_id=user.id,
+            action="delete",
+            org_id=await _home_org(uow, user.id),
+            before={"email": user.email, "name": user.name},
+        )
     )
     await uow.session.delete(user)
     await uow.commit()
@@ -208,14 +211,15 @@ async def add_role(uow: UnitOfWork, actor: Actor, user_id: int, spec: RoleSpec) 
     org = await _resolve_role(uow, actor, spec, "body")
     if await repo.find_assignment(uow.session, user.id, org.id if org else None, spec.role.value) is None:
         uow.session.add(RoleAssignment(user_id=user.id, org_id=org.id if org else None, role=spec.role.value))
-        audit.record(
-            uow.session,
-            actor,
-            org_id=org.id if org else None,
-            entity="role_assignment",
-            entity_id=user.id,
-            action="create",
-            after={"user": user.email, "role": spec.role.value, "org": spec.org},
+        await uow.emit(
+            Changed(
+                actor=actor,
+                entity="role_assignment",
+                entity_id=user.id,
+                action="create",
+                org_id=org.id if org else None,
+                after={"user": user.email, "role": spec.role.value, "org": spec.org},
+            )
         )
         await uow.commit()
     return await _one_view(uow, actor, user)
@@ -232,14 +236,15 @@ async def remove_role(uow: UnitOfWork, actor: Actor, user_id: int, assignment_id
         if org is not None and not actor.scope.allows(USERS, Action.READ, org.path):
             raise NotFound(f"role assignment {assignment_id} not found")
         raise Forbidden("you may not remove this role")
-    audit.record(
-        uow.session,
-        actor,
-        org_id=org.id if org else None,
-        entity="role_assignment",
-        entity_id=user.id,
-        action="delete",
-        before={"user": user.email, "role": ra.role, "org": org.key if org else None},
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity="role_assignment",
+            entity_id=user.id,
+            action="delete",
+            org_id=org.id if org else None,
+            before={"user": user.email, "role": ra.role, "org": org.key if org else None},
+        )
     )
     await uow.session.delete(ra)
     await uow.commit()

@@ -10,11 +10,11 @@ from typing import Any
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from depotshare.domain.common.events import Changed
 from depotshare.domain.roaming import parties as roaming
 from depotshare.domain.roaming.parties import PartnerStatus, PartyRole
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.store.common import audit
 from depotshare.store.roaming import partners as repo
 from depotshare.store.roaming.models import RoamingPartner
 
@@ -147,8 +147,8 @@ async def create_partner(
     )
     uow.session.add(row)
     await uow.flush()
-    audit.record(
-        uow.session, actor, org_id=None, entity=ENTITY, entity_id=key, action="create", after=_snapshot(row)
+    await uow.emit(
+        Changed(actor=actor, entity=ENTITY, entity_id=key, action="create", org_id=None, after=_snapshot(row))
     )
     await uow.commit()
     return _issued(row, token)
@@ -189,15 +189,16 @@ async def update_partner(
             row.token_hash = digest
             after["token"] = "changed"
     if after != before:
-        audit.record(
-            uow.session,
-            actor,
-            org_id=None,
-            entity=ENTITY,
-            entity_id=key,
-            action="update",
-            before=before,
-            after=after,
+        await uow.emit(
+            Changed(
+                actor=actor,
+                entity=ENTITY,
+                entity_id=key,
+                action="update",
+                org_id=None,
+                before=before,
+                after=after,
+            )
         )
         await uow.flush()
     await uow.commit()
@@ -209,15 +210,16 @@ async def issue_token(uow: UnitOfWork, actor: Actor, key: str) -> IssuedRoamingP
     row = await _get(uow, actor, key)
     token = roaming.new_token()
     row.token_hash = roaming.hash_token(token)
-    audit.record(
-        uow.session,
-        actor,
-        org_id=None,
-        entity=ENTITY,
-        entity_id=key,
-        action="update",
-        before=_snapshot(row),
-        after={**_snapshot(row), "token": "changed"},
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity=ENTITY,
+            entity_id=key,
+            action="update",
+            org_id=None,
+            before=_snapshot(row),
+            after={**_snapshot(row), "token": "changed"},
+        )
     )
     await uow.flush()
     await uow.commit()
@@ -226,8 +228,10 @@ async def issue_token(uow: UnitOfWork, actor: Actor, key: str) -> IssuedRoamingP
 
 async def delete_partner(uow: UnitOfWork, actor: Actor, key: str) -> None:
     row = await _get(uow, actor, key)
-    audit.record(
-        uow.session, actor, org_id=None, entity=ENTITY, entity_id=key, action="delete", before=_snapshot(row)
+    await uow.emit(
+        Changed(
+            actor=actor, entity=ENTITY, entity_id=key, action="delete", org_id=None, before=_snapshot(row)
+        )
     )
     await uow.session.delete(row)
     await uow.commit()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from depotshare.config import Settings
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.orgs import security
+from depotshare.services.runtime import Runtime
 from depotshare.store.orgs.models import RoleAssignment, User
 from depotshare.store.orgs.organisations import get_user_by_email
 from depotshare.store.orgs.users import find_assignment

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from depotshare.config import Settings
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import InvalidInput
+from depotshare.domain.common.events import Changed
 from depotshare.domain.common.inputs import Entry
 from depotshare.domain.orgs import tree
 from depotshare.domain.setup import ImportFile, ImportSummary, Known, Plan, read_text, resolve
@@ -26,15 +27,14 @@ from depotshare.domain.setup.model import (
     VehicleIn,
 )
 from depotshare.domain.setup.roaming import stored_publish_tokens
-from depotshare.services.access.local_lists import mark_all_dirty
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.access.local_list_marks import mark_all
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import security
 from depotshare.services.orgs.organisations import add_organisation, move_organisation
+from depotshare.services.runtime import Runtime
 from depotshare.services.setup import exporter
 from depotshare.services.setup.importer_partners import PartnerWriter
 from depotshare.services.setup.importer_roaming import RoamingWriter
-from depotshare.store.common import audit
 from depotshare.store.fleet.models import CostCentre, Employee, Token, Vehicle
 from depotshare.store.orgs.models import Organisation, RoleAssignment, User
 from depotshare.store.setup.importing import Catalogue, load_catalogue, refresh_organisations
@@ -75,7 +75,7 @@ async def import_document(
     writer = _Writer(uow, actor, catalogue, plan, ImportSummary(source))
     await writer.run()
     if writer.summary.changed:  # grants, tokens, partnerships or stations: every list is due
-        await mark_all_dirty(uow)
+        await mark_all(uow)
     await uow.commit()
     return writer.summary
 
@@ -158,7 +158,7 @@ class _Writer:
     def count(self, section: str, created: bool, changed: bool) -> None:
         self.summary.sections[section].count(created, changed)
 
-    def record(
+    async def record(
         self,
         entity: str,
         entity_id: str | int,
@@ -168,15 +168,16 @@ class _Writer:
         action: str | None = None,
     ) -> None:
         action = action or ("create" if before is None else "update")
-        audit.record(
-            self.session,
-            self.actor,
-            org_id=org_id,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            before=before,
-            after=after,
+        await self.uow.emit(
+            Changed(
+                actor=self.actor,
+                entity=entity,
+                entity_id=entity_id,
+                action=action,
+                org_id=org_id,
+                before=before,
+                after=after,
+            )
         )
 
     # --- organisations and cost centres ------------------------------------------------------
@@ -192,7 +193,7 @@ class _Writer:
             if org is None:
                 org = await add_organisation(self.uow, key=entry.key, name=entry.name, parent=parent)
                 self.cat.add(org)
-                self.record("organisation", org.key, org.id, None, self.org_picture(org))
+                await self.record("organisation", org.key, org.id, None, self.org_picture(org))
                 self.count("organisations", True, False)
             else:
                 before = self.org_picture(org)
@@ -204,7 +205,7 @@ class _Writer:
                     await refresh_organisations(self.session)
                 after = self.org_picture(org)
                 if after != before:
-                    self.record("organisation", org.key, org.id, before, after)
+                    await self.record("organisation", org.key, org.id, before, after)
                 self.count("organisations", False, after != before)
             for cc in entry.cost_centres:
                 await self.cost_centre(org, cc)
@@ -217,12 +218,12 @@ class _Writer:
             self.session.add(row)
             await self.uow.flush()
             self.cat.add(row)
-            self.record("cost_centre", row.id, org.id, None, picture)
+            await self.record("cost_centre", row.id, org.id, None, picture)
             self.count("cost_centres", True, False)
             return
         changed = row.name != entry.name
         if changed:
-            self.record("cost_centre", row.id, org.id, {**picture, "name": row.name}, picture)
+            await self.record("cost_centre", row.id, org.id, {**picture, "name": row.name}, picture)
             row.name = entry.name
         self.count("cost_centres", False, changed)
 
@@ -249,9 +250,9 @@ class _Writer:
         added = await self.roles(row, entry, created)
         if created:
             after["roles"] = [[r.role.value, r.org] for r in entry.roles]
-            self.record("user", row.id, added[0] if added else None, None, after)
+            await self.record("user", row.id, added[0] if added else None, None, after)
         elif after != before:
-            self.record("user", row.id, self.home_org(row), before, after)
+            await self.record("user", row.id, self.home_org(row), before, after)
         self.count("users", created, after != before or bool(added))
 
     async def roles(self, user: User, entry: UserIn, created: bool) -> list[int | None]:
@@ -270,7 +271,7 @@ class _Writer:
             added.append(org_id)
             if not created:
                 after = {"user": user.email, "role": role.role.value, "org": role.org}
-                self.record("role_assignment", user.id, org_id, None, after)
+                await self.record("role_assignment", user.id, org_id, None, after)
         return added
 
     def home_org(self, user: User) -> int | None:
@@ -297,7 +298,7 @@ class _Writer:
             self.session.add(row)
             await self.uow.flush()
             self.cat.add(row)
-            self.record(entity, key, row.org_id, None, _audit_picture(picture(self.cat, row)))
+            await self.record(entity, key, row.org_id, None, _audit_picture(picture(self.cat, row)))
             self.count(section, True, False)
             return row
         wanted = {
@@ -308,7 +309,7 @@ class _Writer:
             before = _audit_picture(picture(self.cat, row))
             for column, value in changes.items():
                 setattr(row, column, value)
-            self.record(entity, key, row.org_id, before, _audit_picture(picture(self.cat, row)))
+            await self.record(entity, key, row.org_id, before, _audit_picture(picture(self.cat, row)))
         self.count(section, False, bool(changes))
         return row
 
@@ -403,7 +404,7 @@ class _Writer:
             after = self.station_picture(row)
             if before is not None and password_changed:
                 after["password"] = "changed"
-            self.record("station", row.ocpp_id, location.org_id, before, after)
+            await self.record("station", row.ocpp_id, location.org_id, before, after)
         self.count("stations", before is None, changed)
 
     def station_picture(self, row: ChargingStation) -> dict[str, Any]:

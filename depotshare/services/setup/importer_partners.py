@@ -7,7 +7,7 @@ audited."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ from depotshare.services.setup import exporter
 from depotshare.store.access.models import Grant, GrantScope, Partnership, Tariff
 from depotshare.store.setup.importing import Catalogue, delete_grant_scopes
 
-Record = Callable[..., None]
+Record = Callable[..., Awaitable[None]]
 
 
 def _picture(entry: Any) -> dict[str, Any]:
@@ -47,7 +47,7 @@ class PartnerWriter:
             self.session.add(row)
             await self.uow.flush()
             self.cat.add(row)
-            self.record("tariff", row.key, row.org_id, None, self.tariff_picture(row), "create")
+            await self.record("tariff", row.key, row.org_id, None, self.tariff_picture(row), "create")
             self.count("tariffs", True, False)
             return
         before = self.tariff_picture(row)
@@ -58,7 +58,7 @@ class PartnerWriter:
         for column, value in changes.items():
             setattr(row, column, value)
         if changes:
-            self.record("tariff", row.key, row.org_id, before, self.tariff_picture(row))
+            await self.record("tariff", row.key, row.org_id, before, self.tariff_picture(row))
         self.count("tariffs", False, bool(changes))
 
     def tariff_picture(self, row: Tariff) -> dict[str, Any]:
@@ -83,7 +83,7 @@ class PartnerWriter:
             self.session.add(row)
             await self.uow.flush()
             self.cat.add(row)
-            self.record("partnership", row.id, host.id, None, self.partnership_picture(row), "create")
+            await self.record("partnership", row.id, host.id, None, self.partnership_picture(row), "create")
             self.count("partnerships", True, False)
         else:
             given = entry.model_fields_set
@@ -93,7 +93,7 @@ class PartnerWriter:
                 before = self.partnership_picture(row)
                 for column, value in changes.items():
                     setattr(row, column, value)
-                self.record("partnership", row.id, host.id, before, self.partnership_picture(row))
+                await self.record("partnership", row.id, host.id, before, self.partnership_picture(row))
             self.count("partnerships", False, bool(changes))
         if "grants" in entry.model_fields_set:
             await self.grants(row, entry.grants)
@@ -188,7 +188,9 @@ class PartnerWriter:
         await self.uow.flush()
         self.cat.add(row)
         await self.set_scopes(row, entry)
-        self.record(owner.entity, row.id, owner.host_org_id, None, self.grant_picture(owner, row), "create")
+        await self.record(
+            owner.entity, row.id, owner.host_org_id, None, self.grant_picture(owner, row), "create"
+        )
         self.count(owner.section, True, False)
         return row.id
 
@@ -210,7 +212,7 @@ class PartnerWriter:
             await delete_grant_scopes(self.session, row.id)
             self.cat.scopes[row.id] = []
             await self.set_scopes(row, entry)
-        self.record(owner.entity, row.id, owner.host_org_id, before, self.grant_picture(owner, row))
+        await self.record(owner.entity, row.id, owner.host_org_id, before, self.grant_picture(owner, row))
         self.count(owner.section, False, True)
 
     async def set_scopes(self, row: Grant, entry: GrantIn) -> None:
@@ -225,7 +227,7 @@ class PartnerWriter:
         await self.session.delete(row)
         await self.uow.flush()
         self.cat.forget_grant(row)
-        self.record(owner.entity, row.id, owner.host_org_id, before, None, "delete")
+        await self.record(owner.entity, row.id, owner.host_org_id, before, None, "delete")
         self.summary.sections[owner.section].deleted += 1
 
 

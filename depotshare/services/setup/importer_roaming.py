@@ -4,7 +4,7 @@ changes nothing. Every create and update is audited, without the token or its ha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from depotshare.domain.setup import ImportSummary
@@ -14,7 +14,7 @@ from depotshare.services.setup import exporter
 from depotshare.store.roaming.models import RoamingPartner
 from depotshare.store.setup.importing import Catalogue
 
-Record = Callable[..., None]
+Record = Callable[..., Awaitable[None]]
 
 
 def partner_picture(row: RoamingPartner) -> dict[str, Any]:
@@ -49,7 +49,7 @@ class RoamingWriter:
             self.session.add(row)
             await self.uow.flush()
             self.cat.add(row)
-            self.record("roaming_partner", row.key, None, None, partner_picture(row), "create")
+            await self.record("roaming_partner", row.key, None, None, partner_picture(row), "create")
             self.count(True, False)
             return
         given = entry.model_fields_set
@@ -65,5 +65,5 @@ class RoamingWriter:
                 assert digest is not None
                 row.token_hash = digest
                 after["token"] = "changed"
-            self.record("roaming_partner", row.key, None, before, after)
+            await self.record("roaming_partner", row.key, None, before, after)
         self.count(False, bool(changes) or token_changed)

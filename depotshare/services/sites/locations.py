@@ -17,12 +17,12 @@ from depotshare.domain.common.keys import STATION_ID_PATTERN
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.domain.sites import assets
 from depotshare.domain.sites.assets import Address, Coordinates
+from depotshare.domain.sites.events import LocationChanged
 from depotshare.services.common.access import found, require
 from depotshare.services.common.ownership import org_by_id, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import access_org
-from depotshare.store.common import audit
 from depotshare.store.orgs.models import Organisation
 from depotshare.store.orgs.organisations import keys_by_id as org_keys_by_id
 from depotshare.store.sites import locations as repo
@@ -237,14 +237,15 @@ async def create_location(uow: UnitOfWork, actor: Actor, spec: LocationSpec) -> 
     await _check_prefix_free(uow, spec, None)
     loc = await add_location(uow, spec, org, employee_id)
     view = await _one_view(uow, loc)
-    audit.record(
-        uow.session,
-        actor,
-        org_id=org.id,
-        entity="location",
-        entity_id=loc.key,
-        action="create",
-        after=_snapshot(view),
+    await uow.emit(
+        LocationChanged(
+            actor=actor,
+            entity_id=loc.key,
+            action="create",
+            org_id=org.id,
+            after=_snapshot(view),
+            location_id=loc.id,
+        )
     )
     await uow.commit()
     return view
@@ -296,15 +297,17 @@ async def update_location(
     await uow.flush()
     after = await _one_view(uow, loc)
     if _snapshot(after) != _snapshot(before):
-        audit.record(
-            uow.session,
-            actor,
-            org_id=org.id,
-            entity="location",
-            entity_id=key,
-            action="update",
-            before=_snapshot(before),
-            after=_snapshot(after),
+        await uow.emit(
+            LocationChanged(
+                actor=actor,
+                entity_id=key,
+                action="update",
+                org_id=org.id,
+                before=_snapshot(before),
+                after=_snapshot(after),
+                location_id=loc.id,
+                moved=after.org != before.org,
+            )
         )
     await uow.commit()
     return after
@@ -315,14 +318,15 @@ async def delete_location(uow: UnitOfWork, actor: Actor, key: str) -> None:
     if await repo.has_stations(uow.session, loc.id):
         raise Conflict(f"location {key!r} still has charging stations; move or delete them first")
     before = await _one_view(uow, loc)
-    audit.record(
-        uow.session,
-        actor,
-        org_id=loc.org_id,
-        entity="location",
-        entity_id=key,
-        action="delete",
-        before=_snapshot(before),
+    await uow.emit(
+        LocationChanged(
+            actor=actor,
+            entity_id=key,
+            action="delete",
+            org_id=loc.org_id,
+            before=_snapshot(before),
+            location_id=loc.id,
+        )
     )
     await uow.session.delete(loc)
     await uow.commit()

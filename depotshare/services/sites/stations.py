@@ -14,9 +14,11 @@ from depotshare.config import get_settings
 from depotshare.domain.charging.registration import RegistrationStatus
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, NotFound
+from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.domain.sites import assets
 from depotshare.domain.sites.assets import EvseSpec
+from depotshare.domain.sites.events import StationChanged
 from depotshare.services.charging.queries import decode_time_cursor, encode_time_cursor
 from depotshare.services.common.access import found, require
 from depotshare.services.common.ownership import org_by_id
@@ -28,7 +30,6 @@ from depotshare.services.sites.connected_stations import is_online
 from depotshare.services.sites.locations import access_location, jsonable
 from depotshare.store.charging import queries as session_queries
 from depotshare.store.charging.models import ChargingSession
-from depotshare.store.common import audit
 from depotshare.store.common.base import utcnow
 from depotshare.store.orgs.models import Organisation
 from depotshare.store.orgs.organisations import keys_by_id as org_keys_by_id
@@ -258,14 +259,15 @@ async def create_station(uow: UnitOfWork, actor: Actor, spec: StationSpec) -> St
         raise Conflict(f"id: a charging station {spec.id!r} already exists")
     station = await add_station(uow, spec, loc, evses)
     view = await _one_view(uow, station)
-    audit.record(
-        uow.session,
-        actor,
-        org_id=loc.org_id,
-        entity="station",
-        entity_id=spec.id,
-        action="create",
-        after=_snapshot(view),
+    await uow.emit(
+        StationChanged(
+            actor=actor,
+            entity_id=spec.id,
+            action="create",
+            org_id=loc.org_id,
+            after=_snapshot(view),
+            station_id=station.id,
+        )
     )
     await uow.commit()
     return view
@@ -316,15 +318,17 @@ async def update_station(
         after_snapshot["password"] = "changed"
     if after_snapshot != _snapshot(before):
         loc, _ = await owner(uow, station)
-        audit.record(
-            uow.session,
-            actor,
-            org_id=loc.org_id,
-            entity="station",
-            entity_id=station_id,
-            action="update",
-            before=_snapshot(before),
-            after=after_snapshot,
+        await uow.emit(
+            StationChanged(
+                actor=actor,
+                entity_id=station_id,
+                action="update",
+                org_id=loc.org_id,
+                before=_snapshot(before),
+                after=after_snapshot,
+                station_id=station.id,
+                moved=after.location != before.location,
+            )
         )
     await uow.commit()
     return after
@@ -334,14 +338,15 @@ async def delete_station(uow: UnitOfWork, actor: Actor, station_id: str) -> None
     station = await access_station(uow, actor, station_id, Action.WRITE)
     before = await _one_view(uow, station)
     loc, _ = await owner(uow, station)
-    audit.record(
-        uow.session,
-        actor,
-        org_id=loc.org_id,
-        entity="station",
-        entity_id=station_id,
-        action="delete",
-        before=_snapshot(before),
+    await uow.emit(
+        StationChanged(
+            actor=actor,
+            entity_id=station_id,
+            action="delete",
+            org_id=loc.org_id,
+            before=_snapshot(before),
+            station_id=station.id,
+        )
     )
     await uow.session.delete(station)  # EVSEs and connectors go with it (ON DELETE CASCADE)
     await uow.commit()
@@ -361,7 +366,7 @@ async def _evse_view_of(uow: UnitOfWork, station: ChargingStation, evse_id: int)
     return next(_evse_view(e, cs) for e, cs in rows if e.evse_id == evse_id)
 
 
-def _record_evse(
+async def _record_evse(
     uow: UnitOfWork,
     actor: Actor,
     loc: Location,
@@ -371,15 +376,16 @@ def _record_evse(
     before: EvseView | None = None,
     after: EvseView | None = None,
 ) -> None:
-    audit.record(
-        uow.session,
-        actor,
-        org_id=loc.org_id,
-        entity="evse",
-        entity_id=f"{station.ocpp_id}/{evse_id}",
-        action=action,
-        before=jsonable(before) if before else None,
-        after=jsonable(after) if after else None,
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity="evse",
+            entity_id=f"{station.ocpp_id}/{evse_id}",
+            action=action,
+            org_id=loc.org_id,
+            before=jsonable(before) if before else None,
+            after=jsonable(after) if after else None,
+        )
     )
 
 
@@ -391,7 +397,7 @@ async def add_evse(uow: UnitOfWork, actor: Actor, station_id: str, spec: EvseSpe
     await repo.add_evse(uow.session, station.id, spec)
     view = await _evse_view_of(uow, station, spec.id)
     loc, _ = await owner(uow, station)
-    _record_evse(uow, actor, loc, station, spec.id, "create", after=view)
+    await _record_evse(uow, actor, loc, station, spec.id, "create", after=view)
     await uow.commit()
     return view
 
@@ -413,7 +419,7 @@ async def update_evse(
     after = await _evse_view_of(uow, station, spec.id)
     if after != before:
         loc, _ = await owner(uow, station)
-        _record_evse(uow, actor, loc, station, evse_id, "update", before, after)
+        await _record_evse(uow, actor, loc, station, evse_id, "update", before, after)
     await uow.commit()
     return after
 
@@ -423,7 +429,7 @@ async def delete_evse(uow: UnitOfWork, actor: Actor, station_id: str, evse_id: i
     evse = await _evse(uow, station, evse_id)
     before = await _evse_view_of(uow, station, evse_id)
     loc, _ = await owner(uow, station)
-    _record_evse(uow, actor, loc, station, evse_id, "delete", before=before)
+    await _record_evse(uow, actor, loc, station, evse_id, "delete", before=before)
     await uow.session.delete(evse)  # its connectors go with it (ON DELETE CASCADE)
     await uow.commit()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from httpx import AsyncClient
 
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from tests.support.partner_world import API, SUNDAY_0210, TUESDAY_0210, World, build, decide
 
 CSV_HEADER = [

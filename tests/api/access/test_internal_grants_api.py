@@ -12,7 +12,7 @@ from typing import Any
 from httpx import AsyncClient
 from sqlalchemy import select
 
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.store.access.local_list_models import StationLocalList
 from depotshare.store.sites.models import ChargingStation
 from tests.support.partner_world import API, TUESDAY_0210, World, build, decide

@@ -9,7 +9,7 @@ from httpx import AsyncClient
 
 from depotshare.domain.access.local_list import Entry
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.store.access.local_list_models import StationLocalList
 from depotshare.store.access.local_lists import entry_json
 from depotshare.store.sites.models import ChargingStation

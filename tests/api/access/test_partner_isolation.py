@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from tests.api.access.test_decisions_api import _csv
 from tests.support.partner_world import API, World, build, email
 

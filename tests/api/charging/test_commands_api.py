@@ -14,7 +14,7 @@ from depotshare.domain.charging import commands as cmd
 from depotshare.domain.charging.commands import Command, CommandResult
 from depotshare.domain.common.errors import InvalidInput, StationError, StationOffline, StationTimeout
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from tests.support.charging_rows import access_decisions
 from tests.support.helpers import login, make_tree, make_user
 

@@ -11,7 +11,7 @@ import pytest
 from httpx import AsyncClient
 
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from tests.support.charging_rows import add_meter_values, add_session
 from tests.support.helpers import login, make_tree, make_user
 

@@ -11,7 +11,7 @@ from httpx import AsyncClient
 
 from depotshare.services.charging import queries as charging_sessions
 from depotshare.services.charging.queries import CSV_COLUMNS
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from tests.api.charging.test_sessions_api import API, JANE_CARD, _problem
 from tests.api.charging.test_sessions_api import world as sessions
 from tests.support.charging_rows import add_session

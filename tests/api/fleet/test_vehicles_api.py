@@ -9,8 +9,8 @@ import pytest
 from httpx import AsyncClient
 
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.fleet import cost_centres, employees
+from depotshare.services.runtime import Runtime
 from tests.support.helpers import SYSTEM, login, make_tree, make_user
 
 TREE = {"holding": None, "north": "holding", "north-site": "north", "south": "holding", "other": None}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from httpx import AsyncClient
 
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from tests.support.helpers import PASSWORD, login, make_tree, make_user
 
 TREE = {"holding": None, "north": "holding", "north-site": "north", "south": "holding"}

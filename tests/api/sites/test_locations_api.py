@@ -9,7 +9,7 @@ import pytest
 from httpx import AsyncClient
 
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.store.fleet.models import Employee
 from depotshare.store.orgs.organisations import get_by_key
 from tests.support.helpers import login, make_tree, make_user

@@ -16,7 +16,7 @@ from depotshare.config import Settings
 from depotshare.domain.common.errors import InvalidInput
 from depotshare.domain.orgs.roles import Role
 from depotshare.domain.setup import read_text
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.services.setup import exporter, importer
 from depotshare.store.sites.models import Location
 from tests.support.charging_rows import add_session, add_status, set_live

@@ -10,8 +10,8 @@ from httpx import AsyncClient
 from sqlalchemy import func, select
 
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.orgs import security
+from depotshare.services.runtime import Runtime
 from depotshare.store.common.models import AuditEntry
 from depotshare.store.sites.models import ChargingStation, Connector, Evse
 from tests.support.helpers import login, make_tree, make_user

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from depotshare.cli import app
 from depotshare.domain.access.decision_chain import verify
 from depotshare.services.access import authorization
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.store.access.authorization import as_entry
 from depotshare.store.access.models import AccessDecision
 from depotshare.store.sites.models import ChargingStation

@@ -8,7 +8,7 @@ import asyncio
 
 from sqlalchemy import text
 
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from tests.conftest import BACKEND
 from tests.support.helpers import make_tree
 

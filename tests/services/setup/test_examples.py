@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from depotshare.cli import app
 from depotshare.config import Settings
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from tests.support.paths import EXAMPLES
 
 FAMILIES = ("tokens", "locations", "stations", "employees", "vehicles")

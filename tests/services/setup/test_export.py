@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from depotshare.config import Settings
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.store.common.base import Base
 from depotshare.store.common.models import AuditEntry
 from tests.services.setup.test_import import BASE, all_rows, cli, count, write

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from depotshare.cli import app
 from depotshare.config import Settings
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.services.setup import importer
 from depotshare.store.common.base import Base
 from depotshare.store.common.models import AuditEntry

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from depotshare.config import Settings
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.store.access.models import Grant, GrantScope
 from depotshare.store.common.models import AuditEntry
 from depotshare.store.orgs.models import Organisation

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from depotshare.config import Settings
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 from depotshare.store.access.models import Grant, GrantScope, Partnership, Tariff
 from depotshare.store.common.models import AuditEntry
 from depotshare.store.orgs.models import Organisation

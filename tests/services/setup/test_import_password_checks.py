@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select, update
 
 from depotshare.config import Settings
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.orgs import security
+from depotshare.services.runtime import Runtime
 from depotshare.store.orgs.models import User
 from depotshare.store.sites.models import ChargingStation
 from tests.services.setup.test_import import BASE, cli, write

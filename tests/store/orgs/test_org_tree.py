@@ -14,8 +14,8 @@ from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict
 from depotshare.domain.orgs.roles import Role
 from depotshare.domain.orgs.scope import Assignment, Scope
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.orgs import organisations as orgs
+from depotshare.services.runtime import Runtime
 from depotshare.store.common.base import Base
 from tests.domain.orgs.test_org_tree_properties import forests, is_ancestor_or_self
 

@@ -13,7 +13,7 @@ from depotshare.api.schemas.common import PageOut
 from depotshare.domain.access.decision_chain import DecisionSource
 from depotshare.services.access import decisions as access_decisions
 from depotshare.services.access.decisions import DecisionQuery, DecisionView
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 
 router = APIRouter(prefix="/access-decisions", tags=["access decisions"])
 

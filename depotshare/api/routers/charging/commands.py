@@ -26,7 +26,7 @@ from depotshare.api.schemas.charging import (
 from depotshare.domain.charging.commands import Command
 from depotshare.services.charging import remote_commands
 from depotshare.services.charging.remote_commands import CommandResultView
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 
 router = APIRouter(prefix="/stations/{station_id}/commands", tags=["commands"])
 

@@ -13,7 +13,7 @@ from depotshare.api.schemas.common import PageOut
 from depotshare.domain.charging.sessions import SessionState
 from depotshare.services.charging import queries as charging_sessions
 from depotshare.services.charging.queries import MeterValueView, SessionQuery, SessionView
-from depotshare.services.common.runtime import Runtime
+from depotshare.services.runtime import Runtime
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 

@@ -1,4 +1,5 @@
-"""The running system's shared parts: settings, engine, unit-of-work factory."""
+"""The running system's shared parts: settings, engine, the unit-of-work factory with the
+event handlers every use case's events go to."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from depotshare.config import Settings
 from depotshare.services.common import migrations
 from depotshare.services.common.ports import StationCommands
 from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.handlers import event_handlers
 from depotshare.store.common.database import make_engine, make_sessionmaker
 
 
@@ -14,11 +16,12 @@ class Runtime:
         self.settings = settings
         self.engine = make_engine(settings.database_url, echo=settings.log_sql)
         self._sessionmaker = make_sessionmaker(self.engine)
+        self.handlers = event_handlers()
         # Set by the OCPP gateway when it is mounted; remote-command services use it.
         self.station_commands: StationCommands | None = None
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self._sessionmaker)
+        return UnitOfWork(self._sessionmaker, self.handlers)
 
     async def migrate(self) -> None:
         await migrations.upgrade_engine(self.engine)
