@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import StringConstraints
 
 from depotshare.domain.access.grants import GrantStatus
+from depotshare.domain.access.windows import DAY_NAMES, DayName, WeeklyWindow, hhmm, parse_window
 from depotshare.domain.common.errors import Problems
 from depotshare.domain.common.inputs import Entry, Key, Number
 from depotshare.domain.common.keys import STATION_ID_PATTERN
@@ -20,14 +21,12 @@ from depotshare.domain.fleet import tokens as token_rules
 from depotshare.domain.sites import assets
 
 HOURS_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$"
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WHOLE_DAY = ("00:00", "24:00")
+WHOLE_DAY = ("00:00", "24:00")  # a window's hours when it lasts the whole day, as written
 DEFAULT_PRIORITY = 2  # 1 = highest, kept for the host's internal fleet by convention
 MAX_PRIORITY = 999  # beyond 19 every class maps to the same OCPP chargingPriority (-9)
 MAX_CONCURRENT = 100_000
 
 Hours = Annotated[str, StringConstraints(pattern=HOURS_PATTERN)]
-Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 StationId = Annotated[str, StringConstraints(pattern=STATION_ID_PATTERN)]
 
 
@@ -37,7 +36,7 @@ class EvseRefIn(Entry):
 
 
 class WindowIn(Entry):
-    days: list[Day] | None = None  # every day when left out
+    days: list[DayName] | None = None  # every day when left out
     hours: Hours | None = None  # the whole day when left out
 
 
@@ -47,7 +46,7 @@ class GrantIn(Entry):
     stations: list[StationId] | None = None
     evses: list[EvseRefIn] | None = None
     group: str | None = None
-    days: list[Day] | None = None
+    days: list[DayName] | None = None
     hours: Hours | None = None
     windows: list[WindowIn] | None = None
     valid_from: date | None = None
@@ -61,8 +60,6 @@ class GrantIn(Entry):
 
 # --- normal and stored forms ---------------------------------------------------------------------
 
-Window = tuple[tuple[str, ...], str, str]  # (days in week order, start, end)
-
 
 def scope_of(grant: GrantIn) -> tuple[str, list[tuple[str, int | None]]]:
     if grant.locations is not None:
@@ -72,18 +69,18 @@ def scope_of(grant: GrantIn) -> tuple[str, list[tuple[str, int | None]]]:
     return "evses", [(e.station, e.evse) for e in grant.evses or []]
 
 
-def windows_of(grant: GrantIn) -> tuple[Window, ...]:
-    """The grant's weekly windows; () = at any time (also for a window covering the whole week)."""
+def windows_of(grant: GrantIn) -> tuple[WeeklyWindow, ...]:
+    """The grant's weekly windows; () = at any time (also for a window covering the whole week).
+    Only for a grant that passed check_grant: parse_window raises on what it refuses."""
     given = grant.windows if grant.windows is not None else []
     if grant.windows is None and (grant.days is not None or grant.hours is not None):
         given = [WindowIn(days=grant.days, hours=grant.hours)]
-    out: list[Window] = []
+    out: list[WeeklyWindow] = []
     for w in given:
-        days = tuple(d for d in DAYS if w.days is None or d in w.days)
-        start, end = w.hours.split("-") if w.hours else WHOLE_DAY
-        if days == DAYS and (start, end) == WHOLE_DAY:
+        window = parse_window(w.days, w.hours)
+        if window.always:
             return ()
-        out.append((days, start, end))
+        out.append(window)
     return tuple(out)
 
 
@@ -94,7 +91,7 @@ def grant_values(grant: GrantIn) -> dict[str, object]:
         "group_id": grant.group,
         "valid_from": grant.valid_from,
         "valid_until": grant.valid_until,
-        "windows": [{"days": list(d), "start": a, "end": b} for d, a, b in windows_of(grant)],
+        "windows": [_stored(w) for w in windows_of(grant)],
         "max_concurrent": grant.max_concurrent,
         "max_power_kw": grant.max_power_kw,
         "connector_standards": grant.connector_standards,
@@ -103,12 +100,18 @@ def grant_values(grant: GrantIn) -> dict[str, object]:
     }
 
 
+def _stored(window: WeeklyWindow) -> dict[str, Any]:
+    """{"days": [...] in week order, "start": "HH:MM", "end": "HH:MM"}; an end of midnight is 24:00."""
+    days = [DAY_NAMES[d] for d in sorted(window.days)]
+    return {"days": days, "start": hhmm(window.start), "end": hhmm(window.end)}
+
+
 def stored_window(stored: Mapping[str, Any]) -> WindowIn:
     """A stored window ({"days": [...], "start": "HH:MM", "end": "HH:MM"}) as the file writes it."""
     days = list(stored["days"])
     hours = (stored["start"], stored["end"])
     return WindowIn(
-        days=None if tuple(days) == DAYS else days,
+        days=None if tuple(days) == DAY_NAMES else days,
         hours=None if hours == WHOLE_DAY else "-".join(hours),
     )
 
@@ -168,12 +171,8 @@ def check_grant(g: GrantIn, here: str, problems: Problems) -> GrantIn:
 
 
 def _check_window(w: WindowIn, here: str, problems: Problems) -> None:
+    """Each day once, then what parse_window refuses (no day at all, an empty window)."""
     for i, day in enumerate(w.days or []):
         if day in (w.days or [])[:i]:
             problems.add(f"{here}.days[{i}]", f"{day} is given twice")
-    if w.days == []:
-        problems.add(f"{here}.days", "name at least one day, or leave days out for every day")
-    if w.hours is not None:
-        start, end = w.hours.split("-")
-        if start == end:
-            problems.add(f"{here}.hours", "an empty window; for the whole day write 00:00-24:00")
+    problems.check(lambda: parse_window(w.days, w.hours, here), None)

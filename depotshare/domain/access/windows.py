@@ -1,16 +1,20 @@
-"""Weekly time windows on a location's local wall clock: whether a grant is open at an instant,
-until when it stays open, and when it opens next. DST rules are in docs/access-rules.md."""
+"""Weekly time windows on a location's local wall clock: the day names, reading a window from its
+days and "HH:MM-HH:MM" hours, whether a grant is open at an instant, until when it stays open, and
+when it opens next. DST rules are in docs/access-rules.md."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from depotshare.domain.common.errors import InvalidInput
 
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
+DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAY_NAMES: tuple[DayName, ...] = get_args(DayName)  # index = date.weekday()
+# Read as well by parse_window; never written.
 _FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MINUTES_PER_DAY = 24 * 60
 ALL_DAYS = frozenset(range(7))
@@ -39,10 +43,15 @@ class WeeklyWindow:
     def crosses_midnight(self) -> bool:
         return self.end <= self.start
 
+    @property
+    def always(self) -> bool:
+        """Open the whole week: the same as no window at all."""
+        return self.days == ALL_DAYS and (self.start, self.end) == (0, MINUTES_PER_DAY)
+
 
 def parse_window(days: Sequence[str] | None, hours: str | None, path: str = "grants[0]") -> WeeklyWindow:
-    """A window from the import's `days: [mon, ...]` and `hours: "HH:MM-HH:MM"`. No days means
-    every day; no hours means the whole day."""
+    """A window from a grant's `days: [mon, ...]` and `hours: "HH:MM-HH:MM"` (the import, the API,
+    the stored form). No days means every day; no hours means the whole day."""
     day_set = (
         ALL_DAYS if days is None else frozenset(_day(d, f"{path}.days[{i}]") for i, d in enumerate(days))
     )
@@ -55,14 +64,14 @@ def parse_window(days: Sequence[str] | None, hours: str | None, path: str = "gra
         raise InvalidInput(f"{path}.hours", 'hours are "HH:MM-HH:MM", e.g. "20:00-06:00"')
     start, end = _minutes(parts[0], f"{path}.hours", 23), _minutes(parts[1], f"{path}.hours", 24)
     if start == end:  # zero hours or all day? Ask for the spelling that cannot be misread.
-        raise InvalidInput(f"{path}.hours", 'start and end differ; a whole day is "00:00-24:00"')
+        raise InvalidInput(f"{path}.hours", "an empty window; for the whole day write 00:00-24:00")
     # "20:00-00:00" ends at the coming midnight, which is 24:00 of the same day.
     return WeeklyWindow(day_set, start, end or MINUTES_PER_DAY)
 
 
 def format_window(window: WeeklyWindow) -> str:
     days = ",".join(DAY_NAMES[d] for d in sorted(window.days))
-    return f"{days} {_hhmm(window.start)}-{_hhmm(window.end)}"
+    return f"{days} {hhmm(window.start)}-{hhmm(window.end)}"
 
 
 def is_open(windows: Iterable[WeeklyWindow], at: datetime, zone: ZoneInfo) -> bool:
@@ -157,5 +166,6 @@ def _minutes(text: str, path: str, max_hour: int) -> int:
     return hour * 60 + minute
 
 
-def _hhmm(minutes: int) -> str:
+def hhmm(minutes: int) -> str:
+    """Minutes after local midnight as HH:MM (1440 is 24:00)."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"

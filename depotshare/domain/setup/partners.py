@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from depotshare.domain.access.grant_terms import HOURS_PATTERN, GrantIn, Window, scope_of, windows_of
+from depotshare.domain.access.grant_terms import HOURS_PATTERN, GrantIn, scope_of, windows_of
 from depotshare.domain.access.tariffs import CURRENCY_PATTERN, TIME_PATTERN
+from depotshare.domain.access.windows import WeeklyWindow
 from depotshare.domain.common.inputs import Entry, Key
 
 
@@ -31,7 +32,7 @@ class GrantContent:
     key: str | None
     scope: tuple[str, frozenset[tuple[str, int | None]]]  # kind, {(location or station, evse)}
     group: str | None
-    windows: tuple[Window, ...]
+    windows: tuple[WeeklyWindow, ...]
     valid_from: date | None
     valid_until: date | None
     priority: int

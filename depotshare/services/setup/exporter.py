@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from depotshare.config import Settings
-from depotshare.domain.access.grant_terms import DAYS, WHOLE_DAY, EvseRefIn, GrantIn, WindowIn
+from depotshare.domain.access.grant_terms import WHOLE_DAY, EvseRefIn, GrantIn, WindowIn
 from depotshare.domain.access.grants import GrantStatus, PartnershipStatus
 from depotshare.domain.access.partnerships import PartnershipIn, ShareIn
 from depotshare.domain.access.tariffs import TariffElementIn, TariffIn
+from depotshare.domain.access.windows import DAY_NAMES
 from depotshare.domain.common.errors import NotFound
 from depotshare.domain.fleet.tokens import TokenStatus, TokenType
 from depotshare.domain.orgs import tree
@@ -384,6 +385,6 @@ def _window(stored: dict[str, Any]) -> WindowIn:
     hours = (stored["start"], stored["end"])
     return _entry(
         WindowIn,
-        days=None if tuple(days) == DAYS else days,
+        days=None if tuple(days) == DAY_NAMES else days,
         hours=None if hours == WHOLE_DAY else "-".join(hours),
     )
