@@ -1,9 +1,10 @@
-"""Where an object may live and what it may point at: the organisation it is created in or moved
-to, and references that must stay within that organisation's lineage (own org or an ancestor)."""
+"""Where an object may live and what it may point at: the one rule for reaching an object of an
+organisation (`reach`), the organisation it is created in or moved to, and references that must
+stay within that organisation's lineage (own org or an ancestor)."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
@@ -17,6 +18,26 @@ from depotshare.store.fleet.models import CostCentre, Employee, Vehicle
 from depotshare.store.orgs.models import Organisation
 
 _Ref = TypeVar("_Ref", CostCentre, Employee, Vehicle)
+
+
+class _Owned(Protocol):
+    @property
+    def org_id(self) -> int: ...
+
+
+_O = TypeVar("_O", bound=_Owned)
+
+
+async def reach(
+    uow: UnitOfWork, actor: Actor, obj: _O | None, what: str, resource: Resource, action: Action
+) -> _O:
+    """An object found by a scoped lookup, for this action: absent or invisible is NotFound (the
+    same answer, so nobody learns what exists elsewhere); a write needs write rights at the
+    object's organisation, else Forbidden."""
+    obj = found(obj, what)
+    if action is Action.WRITE:
+        require(actor.scope, resource, Action.WRITE, (await org_by_id(uow, obj.org_id)).path, what)
+    return obj
 
 
 async def org_by_id(uow: UnitOfWork, org_id: int) -> Organisation:

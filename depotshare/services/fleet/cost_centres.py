@@ -11,8 +11,7 @@ from depotshare.domain.common.errors import Conflict, InvalidInput
 from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.access import found, require
-from depotshare.services.common.ownership import ensure_not_stranded, org_by_id, target_org
+from depotshare.services.common.ownership import ensure_not_stranded, org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import access_org
@@ -56,11 +55,8 @@ async def access_cost_centre(
     uow: UnitOfWork, actor: Actor, cc_id: int, action: Action = Action.READ
 ) -> CostCentre:
     """The only way to reach a cost centre: NotFound when absent or invisible."""
-    cc = found(await repo.get_scoped(uow.session, actor.scope, cc_id, Action.READ), f"cost centre {cc_id}")
-    if action is Action.WRITE:
-        org = await org_by_id(uow, cc.org_id)
-        require(actor.scope, COST_CENTRES, Action.WRITE, org.path, f"cost centre {cc_id}")
-    return cc
+    row = await repo.get_scoped(uow.session, actor.scope, cc_id, Action.READ)
+    return await reach(uow, actor, row, f"cost centre {cc_id}", COST_CENTRES, action)
 
 
 async def list_cost_centres(

@@ -11,12 +11,12 @@ from depotshare.domain.common.errors import Conflict, InvalidInput
 from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.access import found, require
 from depotshare.services.common.ownership import (
     ensure_not_stranded,
     in_lineage,
     keep_reference,
     org_by_id,
+    reach,
     target_org,
 )
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
@@ -90,11 +90,8 @@ def _snapshot(view: EmployeeView) -> dict[str, object]:
 
 async def access_employee(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Employee:
     """The only way to reach an employee: NotFound when absent or invisible."""
-    employee = found(await repo.get_scoped(uow.session, actor.scope, key, Action.READ), f"employee {key!r}")
-    if action is Action.WRITE:
-        org = await org_by_id(uow, employee.org_id)
-        require(actor.scope, EMPLOYEES, Action.WRITE, org.path, f"employee {key!r}")
-    return employee
+    row = await repo.get_scoped(uow.session, actor.scope, key, Action.READ)
+    return await reach(uow, actor, row, f"employee {key!r}", EMPLOYEES, action)
 
 
 async def resolve_employee(

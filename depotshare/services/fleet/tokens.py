@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from depotshare.domain.common.actor import Actor
-from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound
+from depotshare.domain.common.errors import Conflict, InvalidInput
 from depotshare.domain.fleet.events import TokenChanged
 from depotshare.domain.fleet.tokens import (
     TokenStatus,
@@ -18,8 +18,7 @@ from depotshare.domain.fleet.tokens import (
     uid_candidates,
 )
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.access import require
-from depotshare.services.common.ownership import keep_reference, org_by_id, target_org
+from depotshare.services.common.ownership import keep_reference, org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import resolve_cost_centre
@@ -122,12 +121,7 @@ async def access_token(uow: UnitOfWork, actor: Actor, uid: str, action: Action =
     matches = await repo.find_scoped(uow.session, actor.scope, candidates, Action.READ) if candidates else []
     by_uid = {t.uid: t for t in matches}
     token = next((by_uid[u] for u, _ in candidates if u in by_uid), None)
-    if token is None:
-        raise NotFound(f"token {uid!r} not found")
-    if action is Action.WRITE:
-        org = await org_by_id(uow, token.org_id)
-        require(actor.scope, TOKENS, Action.WRITE, org.path, f"token {token.uid!r}")
-    return token
+    return await reach(uow, actor, token, f"token {uid!r}", TOKENS, action)
 
 
 def _enum_filter(value: str | None, kind: type[TokenStatus] | type[TokenType], path: str) -> str | None:

@@ -9,12 +9,12 @@ from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
 from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.access import found, require
 from depotshare.services.common.ownership import (
     ensure_not_stranded,
     in_lineage,
     keep_reference,
     org_by_id,
+    reach,
     target_org,
 )
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
@@ -90,11 +90,8 @@ def _snapshot(view: VehicleView) -> dict[str, object]:
 
 async def access_vehicle(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Vehicle:
     """The only way to reach a vehicle: NotFound when absent or invisible."""
-    vehicle = found(await repo.get_scoped(uow.session, actor.scope, key, Action.READ), f"vehicle {key!r}")
-    if action is Action.WRITE:
-        org = await org_by_id(uow, vehicle.org_id)
-        require(actor.scope, VEHICLES, Action.WRITE, org.path, f"vehicle {key!r}")
-    return vehicle
+    row = await repo.get_scoped(uow.session, actor.scope, key, Action.READ)
+    return await reach(uow, actor, row, f"vehicle {key!r}", VEHICLES, action)
 
 
 async def resolve_vehicle(

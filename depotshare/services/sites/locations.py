@@ -18,8 +18,7 @@ from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.domain.sites import assets
 from depotshare.domain.sites.assets import Address, Coordinates
 from depotshare.domain.sites.events import LocationChanged
-from depotshare.services.common.access import found, require
-from depotshare.services.common.ownership import org_by_id, target_org
+from depotshare.services.common.ownership import org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import access_org
@@ -121,14 +120,8 @@ async def _one_view(uow: UnitOfWork, loc: Location) -> LocationView:
 
 async def access_location(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Location:
     """The only way to reach a location: NotFound when absent or invisible, Forbidden when read-only."""
-    loc = found(await repo.get_scoped(uow.session, actor.scope, key, Action.READ), f"location {key!r}")
-    if action is Action.WRITE:
-        require(actor.scope, LOCATIONS, Action.WRITE, await owner_path(uow, loc), f"location {key!r}")
-    return loc
-
-
-async def owner_path(uow: UnitOfWork, loc: Location) -> str:
-    return (await org_by_id(uow, loc.org_id)).path
+    row = await repo.get_scoped(uow.session, actor.scope, key, Action.READ)
+    return await reach(uow, actor, row, f"location {key!r}", LOCATIONS, action)
 
 
 async def list_locations(
