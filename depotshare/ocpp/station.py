@@ -27,9 +27,9 @@ from ocpp.messages import Call, CallError, CallResult
 from depotshare.domain.common.errors import DomainError
 from depotshare.ocpp import errors
 from depotshare.ocpp.connection import WebSocketConnection
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.sites.connected_stations import StationLink, touch
+from depotshare.services.runtime import Runtime
+from depotshare.services.sites.connected_stations import Intervals, StationLink, touch
 
 LOGGER = logging.getLogger("depotshare.ocpp")
 UNREADABLE_ID = "-1"  # the message id to answer when the frame's own cannot be read (2.0.1 4.2.3)
@@ -136,6 +136,7 @@ class StationBase(ChargePoint):  # type: ignore[misc]
         self.link = link
         self.runtime = runtime
         self.settings = runtime.settings
+        self.intervals = Intervals(self.settings.heartbeat_interval_s, self.settings.pending_boot_interval_s)
         self.connection = connection
         self.payload: dict[str, Any] = {}  # the CALL being handled, camelCase, as the station sent it
         self.closed = asyncio.Event()  # set when the connection has ended (commands stop waiting)

@@ -92,12 +92,10 @@ class V16Station(StationBase, ChargePoint):  # type: ignore[misc]
             iccid=kw.get("iccid"),
             imsi=kw.get("imsi"),
         )
-        status = await self.service(live.boot, self.link.pk, info, self.payload, now)
-        self.link.registration_status = status
-        accepted = status == "accepted"
-        interval = self.settings.heartbeat_interval_s if accepted else self.settings.pending_boot_interval_s
+        answer = await self.service(live.boot, self.link.pk, info, self.payload, now, self.intervals)
+        self.link.registration_status = answer.status
         return call_result.BootNotification(
-            current_time=iso(now), interval=interval, status=_REGISTRATION[status]
+            current_time=iso(now), interval=answer.interval_s, status=_REGISTRATION[answer.status]
         )
 
     @on(Action.heartbeat)

@@ -91,14 +91,12 @@ class V201Station(StationBase, ChargePoint):  # type: ignore[misc]
             iccid=modem.get("iccid"),
             imsi=modem.get("imsi"),
         )
-        # Only a restart loses the station's transactions; a boot we asked for (Triggered) does not.
-        boot = transaction_events.triggered_boot if reason == "Triggered" else live.boot
-        status = await self.service(boot, self.link.pk, info, self.payload, now)
-        self.link.registration_status = status
-        accepted = status == "accepted"
-        interval = self.settings.heartbeat_interval_s if accepted else self.settings.pending_boot_interval_s
+        answer = await self.service(
+            live.boot, self.link.pk, info, self.payload, now, self.intervals, reason=reason
+        )
+        self.link.registration_status = answer.status
         return call_result.BootNotification(
-            current_time=iso(now), interval=interval, status=_REGISTRATION[status]
+            current_time=iso(now), interval=answer.interval_s, status=_REGISTRATION[answer.status]
         )
 
     @on(Action.heartbeat)

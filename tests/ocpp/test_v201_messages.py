@@ -66,6 +66,28 @@ async def test_boot_heartbeat_and_status(served: Served, depot: None) -> None:
     assert history == 2
 
 
+async def _station(served: Served, ocpp_id: str) -> ChargingStation:
+    async with served.runtime.uow() as uow:
+        station = await uow.session.scalar(select(ChargingStation).where(ChargingStation.ocpp_id == ocpp_id))
+        assert station is not None
+        uow.session.expunge(station)
+        return station
+
+
+async def test_a_boot_we_asked_for_is_no_restart(served: Served, depot: None) -> None:
+    """TriggerMessage(BootNotification) makes a station boot with reason Triggered: answered by
+    the same interval rule and kept, but no restart: `last_boot_at` stays that of the real boot."""
+    async with station201(served, "HH-02") as cp:
+        await booted(cp)
+        restarted = (await _station(served, "HH-02")).last_boot_at
+        answer = await booted(cp, reason="Triggered")
+        assert (answer.status, answer.interval) == ("Accepted", served.runtime.settings.heartbeat_interval_s)
+    station = await _station(served, "HH-02")
+    assert restarted is not None and station.last_boot_at == restarted
+    assert station.last_seen_at is not None and station.last_seen_at > restarted
+    assert len(await station_events(served, "BootNotification")) == 2
+
+
 @pytest.mark.parametrize(
     ("uid", "status"),
     [

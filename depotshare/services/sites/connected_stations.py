@@ -57,6 +57,26 @@ class BootInfo:
 
 
 @dataclass(frozen=True)
+class Intervals:
+    """How often stations are to call in (the settings)."""
+
+    heartbeat_s: int  # an accepted station's heartbeat interval
+    pending_s: int  # how soon a station not (yet) accepted boots again
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The answer to a boot: the station's registration status and the interval that goes with it."""
+
+    status: str  # accepted | pending | rejected
+    interval_s: int
+
+
+# The BootNotification reason (2.0.1 BootReasonEnumType) of a boot we asked for with TriggerMessage.
+TRIGGERED = "Triggered"
+
+
+@dataclass(frozen=True)
 class StatusReport:
     evse_id: int  # 0 = the whole station
     connector_id: int  # 0 with evse 0
@@ -207,21 +227,37 @@ async def touch(uow: UnitOfWork, link: StationLink, now: datetime) -> None:
 
 
 async def boot(
-    uow: UnitOfWork, station_id: int, info: BootInfo, payload: dict[str, Any], now: datetime
-) -> str:
-    """A (re)boot: station details, open sessions closed (the station lost them), the event kept.
-    Returns the registration status to answer: accepted, pending or rejected."""
+    uow: UnitOfWork,
+    station_id: int,
+    info: BootInfo,
+    payload: dict[str, Any],
+    now: datetime,
+    intervals: Intervals,
+    *,
+    reason: str | None = None,  # 2.0.1 BootReasonEnumType; 1.6 gives none
+) -> Registration:
+    """A BootNotification: station details and the event kept. A restart (any reason but
+    Triggered) also closes the open sessions, which the station lost; a boot we asked for with
+    TriggerMessage is no restart and leaves them open. Returns what to answer."""
     station = await uow.session.get(ChargingStation, station_id)
     if station is None:
         raise NotFound("charging station not found")
     for name, value in vars(info).items():
         if value is not None:
             setattr(station, name, value)
-    station.last_boot_at = station.last_seen_at = now
-    await close_on_reboot(uow, station_id, now)
+    station.last_seen_at = now
+    if reason != TRIGGERED:
+        station.last_boot_at = now
+        await close_on_reboot(uow, station_id, now)
     repo.add_event(uow.session, station_id, "BootNotification", now, payload)
     await uow.commit()
-    return station.registration_status
+    return registration(station.registration_status, intervals)
+
+
+def registration(status: str, intervals: Intervals) -> Registration:
+    """The heartbeat-interval rule: an accepted station heartbeats at the heartbeat interval, one
+    pending or rejected boots again after the pending interval (it may send nothing else)."""
+    return Registration(status, intervals.heartbeat_s if status == "accepted" else intervals.pending_s)
 
 
 async def heartbeat(uow: UnitOfWork, station_id: int, now: datetime) -> None:
