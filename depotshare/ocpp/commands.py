@@ -1,16 +1,18 @@
 """The command channel, central system -> station: the StationCommands port (services/common/ports.py)
 over the connections in the registry. A protocol-neutral command becomes the message of the
-station's protocol through TRANSLATORS, the one table a protocol version adds its entry to."""
+station's protocol through TRANSLATORS, the answer to a query the domain's typed result through
+answers.READERS: the two tables a protocol version adds its entries to."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import itertools
+import logging
 import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import OCPPError, UnknownCallErrorCodeError
@@ -23,12 +25,15 @@ from ocpp.v201.enums import Action as Action201
 from depotshare.domain.access.local_list import Change, Entry
 from depotshare.domain.charging import commands as cmd
 from depotshare.domain.common.errors import InvalidInput, StationError, StationOffline, StationTimeout
+from depotshare.ocpp.answers import LIST_CTRLR, LIST_KEYS_16, LIST_VARIABLES_201, READERS
 from depotshare.ocpp.connection import Closed
 from depotshare.ocpp.quirks import iso
 from depotshare.ocpp.registry import Registry
 from depotshare.ocpp.station import StationBase
 
+LOGGER = logging.getLogger("depotshare.ocpp")
 Translator = Callable[[cmd.Command], Any]  # a command -> the library's call payload dataclass
+A = TypeVar("A")
 
 
 def raw_call(module: Any, actions: frozenset[str], command: cmd.Raw) -> Any:
@@ -80,6 +85,8 @@ def translate_v16(command: cmd.Command) -> Any:
             )
         case cmd.GetLocalListVersion():
             return call16.GetLocalListVersion()
+        case cmd.GetLocalListLimits():
+            return call16.GetConfiguration(key=list(LIST_KEYS_16))
         case cmd.Raw():
             return raw_call(call16, _ACTIONS_16, command)
     raise InvalidInput("command", f"OCPP 1.6 has no {type(command).__name__}; use its 1.6 counterpart")
@@ -178,6 +185,8 @@ def translate_v201(command: cmd.Command) -> Any:
             )
         case cmd.GetLocalListVersion():
             return call201.GetLocalListVersion()
+        case cmd.GetLocalListLimits():
+            return call201.GetVariables(get_variable_data=_list_variables())
         case cmd.Raw():
             return raw_call(call201, _ACTIONS_201, command)
         case cmd.GetConfiguration() | cmd.ChangeConfiguration():
@@ -186,6 +195,14 @@ def translate_v201(command: cmd.Command) -> Any:
                 "command", f"{name} is OCPP 1.6 only; a 2.0.1 station has GetVariables/SetVariables"
             )
     raise InvalidInput("command", f"OCPP 2.0.1 has no {type(command).__name__}")
+
+
+def _list_variables() -> list[dict[str, Any]]:
+    return [
+        {"component": {"name": LIST_CTRLR}, "variable": {"name": name}}
+        | ({"attribute_type": attribute} if attribute else {})
+        for name, attribute in LIST_VARIABLES_201
+    ]
 
 
 # Subprotocol -> translator.
@@ -207,6 +224,27 @@ class GatewayCommands:
         return station_id in self._registry
 
     async def send(self, station_id: str, command: cmd.Command, timeout: float) -> cmd.CommandResult:  # noqa: ASYNC109 - the station must answer in time
+        action, answer, _ = await self._exchange(station_id, command, timeout)
+        data = _as_dict(answer)
+        status = data.get("status")
+        return cmd.CommandResult(action, status if isinstance(status, str) else None, data)
+
+    async def ask(self, station_id: str, query: cmd.Query[A], timeout: float) -> A:  # noqa: ASYNC109 - as for send
+        command = cast(cmd.Command, query)  # every Query is one of the commands
+        _, answer, protocol = await self._exchange(station_id, command, timeout)
+        try:
+            return cast(A, READERS[protocol](command, answer))
+        except cmd.InvalidAnswer as e:
+            _log_refused(station_id, e)
+            raise
+
+    async def _exchange(
+        self,
+        station_id: str,
+        command: cmd.Command,
+        timeout: float,  # noqa: ASYNC109
+    ) -> tuple[str, Any, str]:
+        """(action, the library's call result, the station's subprotocol)."""
         station = self._registry.get(station_id)
         if station is None:
             raise StationOffline(f"charging station {station_id!r} is not connected")
@@ -222,17 +260,21 @@ class GatewayCommands:
             raise StationTimeout(
                 f"charging station {station_id!r} did not answer {action} within {timeout:g} s"
             ) from None
-        except OCPPError as e:  # a CALLERROR, or an answer that breaks the schema
+        except cmd.InvalidAnswer as e:
+            _log_refused(station_id, e)
+            raise
+        except OCPPError as e:  # a CALLERROR
             raise StationError(e.code, str(e.description)) from e
         except UnknownCallErrorCodeError as e:
             raise StationError("GenericError", str(e)) from e
         except Closed:
             raise StationOffline(f"charging station {station_id!r} disconnected") from None
-        data = _as_dict(answer)
-        if isinstance(command, cmd.GetLocalListVersion):  # one name for 1.6 and 2.0.1
-            data["version"] = data.get("listVersion", data.get("versionNumber"))
-        status = data.get("status")
-        return cmd.CommandResult(action, status if isinstance(status, str) else None, data)
+        return action, answer, station.link.protocol
+
+
+def _log_refused(station_id: str, e: cmd.InvalidAnswer) -> None:
+    """A timeout or a refusal may be no fault; this is the station's (its firmware's): logged."""
+    LOGGER.warning("%s: answer to %s refused: %s", station_id, e.action, e.problem)
 
 
 async def _answer_or_close(station: StationBase, payload: Any, timeout: float) -> Any:  # noqa: ASYNC109

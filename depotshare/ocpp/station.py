@@ -22,8 +22,9 @@ from ocpp.charge_point import (
     snake_to_camel_case,
 )
 from ocpp.exceptions import FormatViolationError, InternalError, OCPPError, ProtocolError, SecurityError
-from ocpp.messages import Call, CallError, CallResult
+from ocpp.messages import Call, CallError, CallResult, validate_payload
 
+from depotshare.domain.charging.commands import InvalidAnswer
 from depotshare.domain.common.errors import DomainError
 from depotshare.ocpp import errors
 from depotshare.ocpp.connection import WebSocketConnection
@@ -140,6 +141,7 @@ class StationBase(ChargePoint):  # type: ignore[misc]
         self.connection = connection
         self.payload: dict[str, Any] = {}  # the CALL being handled, camelCase, as the station sent it
         self.closed = asyncio.Event()  # set when the connection has ended (commands stop waiting)
+        self._awaited: dict[str, str] = {}  # our CALLs waiting for their answer: unique id -> action
         # Called once the first CALL has been answered: the admission gate's place (admission.py).
         self.after_first_answer: Callable[[], None] | None = None
 
@@ -217,5 +219,29 @@ class StationBase(ChargePoint):  # type: ignore[misc]
         await self._connection.send(message)
 
     async def send_call(self, payload: Any) -> Any:
-        """An outgoing CALL (validated both ways); a CALLERROR raises the library's OCPPError."""
-        return await self.call(payload, suppress=False)
+        """An outgoing CALL and its answer, as the library's call result. The caller validates the
+        CALL (commands.py); a CALLERROR raises the library's OCPPError, an answer that breaks the
+        schema InvalidAnswer (the library's own check would raise both alike)."""
+        action = type(payload).__name__
+        unique_id = str(self._unique_id_generator())
+        self._awaited[unique_id] = action
+        try:
+            return await self.call(payload, suppress=False, unique_id=unique_id, skip_schema_validation=True)
+        except TypeError as e:  # past the schema, yet the library cannot build its call result
+            raise InvalidAnswer(action, str(e)) from None
+        finally:
+            del self._awaited[unique_id]
+
+    async def _get_specific_response(self, unique_id: str, timeout: float) -> Any:  # noqa: ASYNC109 - the library's
+        """The library's wait for the answer to our CALL, with the answer checked against its schema
+        here, where the raw payload is at hand."""
+        response = await super()._get_specific_response(unique_id, timeout)
+        action = self._awaited.get(unique_id)
+        if isinstance(response, CallResult) and action is not None:
+            response.action = action
+            try:
+                await validate_payload(response, self._ocpp_version)
+            except OCPPError as e:
+                cause = e.details.get("cause") if isinstance(e.details, dict) else None
+                raise InvalidAnswer(action, str(cause or e.description).split("\n")[0][:300]) from None
+        return response

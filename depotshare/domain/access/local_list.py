@@ -1,7 +1,8 @@
 """A station's OCPP Local Authorization List: the entries the engine wants there (ranked and cut to
 what the station can hold), the changes from what the station confirmed, those changes as
 SendLocalList messages within the station's limits, and the next instant the list changes by itself.
-Protocol-neutral: the gateway spells an entry as 1.6 idTagInfo or 2.0.1 idTokenInfo."""
+Protocol-neutral: the gateway spells an entry as 1.6 idTagInfo or 2.0.1 idTokenInfo, and reads the
+station's answers as ListVersion, ListUpdate and ListLimits."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from depotshare.domain.access.facts import SiteFacts, TokenFacts
@@ -55,6 +57,28 @@ class ListLimits:
     max_entries: int | None = None  # 1.6 LocalAuthListMaxLength, 2.0.1 Entries (maxLimit)
     items_per_message: int | None = None  # 1.6 SendLocalListMaxLength, 2.0.1 ItemsPerMessage
     bytes_per_message: int | None = None  # 2.0.1 BytesPerMessage
+
+
+@dataclass(frozen=True)
+class ListVersion:
+    """A station's answer to GetLocalListVersion."""
+
+    version: int | None  # of the list it holds, 0: none yet; None: it keeps no local list at all
+
+
+class ListUpdateStatus(StrEnum):
+    ACCEPTED = "accepted"
+    FAILED = "failed"
+    VERSION_MISMATCH = "version_mismatch"  # a Differential that did not fit the station's version
+    NOT_SUPPORTED = "not_supported"  # the station keeps no local list (1.6 only)
+
+
+@dataclass(frozen=True)
+class ListUpdate:
+    """A station's answer to one SendLocalList."""
+
+    status: ListUpdateStatus
+    reason: str | None = None  # why, where the station says (2.0.1 statusInfo)
 
 
 @dataclass(frozen=True)

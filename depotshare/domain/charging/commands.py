@@ -1,13 +1,22 @@
-"""Commands an operator sends to a station, protocol-neutral. The OCPP gateway translates each
-into the message of the station's protocol (1.6 RemoteStartTransaction or 2.0.1
-RequestStartTransaction, ...) and refuses those the protocol has no equivalent for."""
+"""Commands an operator or a service sends to a station, protocol-neutral. The OCPP gateway
+translates each into the message of the station's protocol (1.6 RemoteStartTransaction or 2.0.1
+RequestStartTransaction, ...) and refuses those the protocol has no equivalent for. A Query is a
+command whose answer a service uses: the gateway reads that answer into a typed result."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
-from depotshare.domain.access.local_list import Change
+from depotshare.domain.access.local_list import Change, ListLimits, ListUpdate, ListVersion
+from depotshare.domain.common.errors import DomainError, StationError
+
+A_co = TypeVar("A_co", covariant=True)
+
+
+class Query(Generic[A_co]):
+    """A command whose answer is a typed result (StationCommands.ask): the service never sees the
+    protocol's payload."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ class ClearCache:
 
 
 @dataclass(frozen=True)
-class SendLocalList:
+class SendLocalList(Query[ListUpdate]):
     """1.6 SendLocalList (listVersion, idTagInfo) / 2.0.1 SendLocalList (versionNumber,
     idTokenInfo). Full: `changes` is the whole list (entries only); Differential: entries are
     added or replaced, removals taken off. Every entry is status Accepted."""
@@ -89,9 +98,14 @@ class SendLocalList:
 
 
 @dataclass(frozen=True)
-class GetLocalListVersion:
-    """The station's list version: CommandResult.payload["version"] (1.6 listVersion, 2.0.1
-    versionNumber; 0 no list, -1 a 1.6 station without local lists)."""
+class GetLocalListVersion(Query[ListVersion]):
+    """The version of the station's list (1.6 listVersion, 2.0.1 versionNumber)."""
+
+
+@dataclass(frozen=True)
+class GetLocalListLimits(Query[ListLimits]):
+    """What the station says about its list: 1.6 GetConfiguration of LocalAuthListEnabled,
+    LocalAuthListMaxLength and SendLocalListMaxLength; 2.0.1 GetVariables of LocalAuthListCtrlr."""
 
 
 @dataclass(frozen=True)
@@ -118,14 +132,28 @@ Command = (
     | ClearCache
     | SendLocalList
     | GetLocalListVersion
+    | GetLocalListLimits
     | Raw
 )
 
 
 @dataclass(frozen=True)
 class CommandResult:
-    """The station's answer: its status field where the message has one, and the whole payload."""
+    """The station's answer as it came (StationCommands.send, shown to an operator): its status
+    field where the message has one, and the whole payload. A service that acts on an answer sends
+    a Query and gets a typed result instead."""
 
     action: str
     status: str | None
     payload: dict[str, Any]
+
+
+class InvalidAnswer(StationError):
+    """The station answered, but not as its protocol allows (a payload that breaks the message's
+    schema, a value the message cannot carry): nothing of the answer is used."""
+
+    def __init__(self, action: str, problem: str) -> None:
+        DomainError.__init__(self, f"the station's answer to {action} is not valid OCPP: {problem}")
+        self.code = "InvalidAnswer"
+        self.action = action
+        self.problem = problem

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from depotshare.domain.access.facts import AuthStatus
 from depotshare.domain.access.local_list import Entry
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import InvalidInput
@@ -110,7 +111,8 @@ async def list_entries(
 
 
 def _listed(e: Entry) -> ListedTokenView:
-    return ListedTokenView(e.id_token, e.token_type, "Accepted", e.expires_at, e.group, e.charging_priority)
+    status = AuthStatus.ACCEPTED.value
+    return ListedTokenView(e.id_token, e.token_type, status, e.expires_at, e.group, e.charging_priority)
 
 
 async def list_local_lists(

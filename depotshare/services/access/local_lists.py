@@ -17,13 +17,14 @@ from functools import partial
 from typing import Any
 
 from depotshare.domain.access.decision_chain import DecisionSource, LogEntry
-from depotshare.domain.access.facts import SiteFacts, TokenFacts
+from depotshare.domain.access.facts import AuthStatus, SiteFacts, TokenFacts
 from depotshare.domain.access.grants import Grant, PartnershipFacts
 from depotshare.domain.access.local_list import (
     MAX_ID_TOKEN,
     Desired,
     Entry,
     ListLimits,
+    ListUpdateStatus,
     Message,
     apply,
     desired_list,
@@ -36,8 +37,8 @@ from depotshare.domain.common.errors import InvalidInput, StationError, StationO
 from depotshare.domain.orgs import tree
 from depotshare.services.access import authorization
 from depotshare.services.common.ports import StationCommands
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.runtime import Runtime
 from depotshare.store.access import authorization as access_repo
 from depotshare.store.access import local_lists as repo
 from depotshare.store.charging import recording as charging_repo
@@ -51,8 +52,12 @@ RETRY_AFTER = timedelta(seconds=30)  # after a failed sync
 BOOT_GRACE = timedelta(seconds=5)  # a new connection without a boot is synced after this
 CONCURRENT_SYNCS = 16
 STOP_GRACE_S = 10.0  # at shutdown, how long syncs under way may take to end by themselves
-_LIMIT_KEYS_16 = ("LocalAuthListEnabled", "LocalAuthListMaxLength", "SendLocalListMaxLength")
-_CTRLR = "LocalAuthListCtrlr"
+# How a sync ends when the station refuses an update.
+_REFUSED = {
+    ListUpdateStatus.FAILED: "failed",
+    ListUpdateStatus.VERSION_MISMATCH: "version_mismatch",
+    ListUpdateStatus.NOT_SUPPORTED: "not_supported",
+}
 
 
 # --- marks: called by the services that change what a list depends on ---------------------------
@@ -153,7 +158,7 @@ async def sync_station(
     progress.version = facts.version
     try:
         if not facts.limits_known:
-            progress.limits = await read_limits(commands, facts.ocpp_id, facts.protocol, timeout)
+            progress.limits = await read_limits(commands, facts.ocpp_id, timeout)
             progress.limits_read = True
         if progress.limits.enabled is False:
             outcome = SyncOutcome("not_supported", "the station's local list is disabled")
@@ -196,7 +201,7 @@ def _listing_log(facts: _Facts, progress: _Progress, station_pk: int, at: dateti
         if isinstance(change, Entry):
             until = f" until {change.expires_at.isoformat()}" if change.expires_at else ""
             why = f"; {decision.reason}" if decision else ""
-            status, reason = "Accepted", f"on the local list of {facts.ocpp_id}{until}{why}"
+            status, reason = AuthStatus.ACCEPTED.value, f"on the local list of {facts.ocpp_id}{until}{why}"
         else:
             status, reason = "Unlisted", f"taken off the local list of {facts.ocpp_id}"
         out.append(
@@ -254,10 +259,9 @@ async def _read_facts(uow: UnitOfWork, station_pk: int) -> _Facts | None:
 async def _talk(
     commands: StationCommands, facts: _Facts, progress: _Progress, wait_s: float, at: datetime
 ) -> SyncOutcome:
-    answer = await commands.send(facts.ocpp_id, cmd.GetLocalListVersion(), wait_s)
-    station_version = answer.payload.get("version")
-    if not isinstance(station_version, int) or station_version < 0:
-        return SyncOutcome("not_supported", f"the station reports list version {station_version!r}")
+    station_version = (await commands.ask(facts.ocpp_id, cmd.GetLocalListVersion(), wait_s)).version
+    if station_version is None:
+        return SyncOutcome("not_supported", "the station reports that it keeps no local list")
     progress.station_version = station_version
     drifted = facts.version is not None and station_version != facts.version
     if drifted:  # the station's list is not the one we confirmed: replace it whole
@@ -278,12 +282,12 @@ async def _talk(
     current = progress.entries or {}
     for message in messages:
         command = cmd.SendLocalList(message.version, message.full, message.changes)
-        status = (await commands.send(facts.ocpp_id, command, wait_s)).status
-        if status != "Accepted":
-            result = {"VersionMismatch": "version_mismatch", "NotSupported": "not_supported"}
+        answer = await commands.ask(facts.ocpp_id, command, wait_s)
+        if answer.status is not ListUpdateStatus.ACCEPTED:
+            why = f" ({answer.reason})" if answer.reason else ""
             return SyncOutcome(
-                result.get(status or "", "failed"),
-                f"SendLocalList version {message.version} answered {status}",
+                _REFUSED[answer.status],
+                f"SendLocalList version {message.version} answered {answer.status.value}{why}",
                 progress.version,
                 len(current),
                 len(progress.sent),
@@ -305,63 +309,12 @@ async def _talk(
     )
 
 
-async def read_limits(commands: StationCommands, ocpp_id: str, protocol: str, wait_s: float) -> ListLimits:
-    """What the station says about its list: 1.6 GetConfiguration, 2.0.1 GetVariables of
-    LocalAuthListCtrlr (Entries as its MaxSet, the most it holds). Unknown where it does not say."""
+async def read_limits(commands: StationCommands, ocpp_id: str, wait_s: float) -> ListLimits:
+    """What the station says about its list; unknown where it does not say."""
     try:
-        if protocol == "ocpp2.0.1":
-            names = [
-                ("Enabled", None),
-                ("Entries", "MaxSet"),
-                ("ItemsPerMessage", None),
-                ("BytesPerMessage", None),
-            ]
-            variables = [
-                {"component": {"name": _CTRLR}, "variable": {"name": n}} | ({"attributeType": a} if a else {})
-                for n, a in names
-            ]
-            answer = await commands.send(ocpp_id, cmd.GetVariables(variables), wait_s)
-            return limits_from_variables(answer.payload)
-        answer = await commands.send(ocpp_id, cmd.GetConfiguration(list(_LIMIT_KEYS_16)), wait_s)
-        return limits_from_configuration(answer.payload)
+        return await commands.ask(ocpp_id, cmd.GetLocalListLimits(), wait_s)
     except StationError:  # a station without these keys: try the list anyway
         return ListLimits()
-
-
-def limits_from_configuration(payload: dict[str, Any]) -> ListLimits:
-    values = {k.get("key"): k.get("value") for k in payload.get("configurationKey") or []}
-    return ListLimits(
-        _flag(values.get("LocalAuthListEnabled")),
-        _count(values.get("LocalAuthListMaxLength")),
-        _count(values.get("SendLocalListMaxLength")),
-    )
-
-
-def limits_from_variables(payload: dict[str, Any]) -> ListLimits:
-    values = {
-        r.get("variable", {}).get("name"): r.get("attributeValue")
-        for r in payload.get("getVariableResult") or []
-        if r.get("attributeStatus") == "Accepted" and r.get("component", {}).get("name") == _CTRLR
-    }
-    return ListLimits(
-        _flag(values.get("Enabled")),
-        _count(values.get("Entries")),
-        _count(values.get("ItemsPerMessage")),
-        _count(values.get("BytesPerMessage")),
-    )
-
-
-def _flag(value: object) -> bool | None:
-    text = str(value).strip().lower() if value is not None else ""
-    return True if text == "true" else False if text == "false" else None
-
-
-def _count(value: object) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return None
-    return number if number >= 0 else None
 
 
 def _outcome_values(facts: _Facts, progress: _Progress, outcome: SyncOutcome, at: datetime) -> dict[str, Any]:

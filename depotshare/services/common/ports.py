@@ -3,9 +3,11 @@ gateway implements StationCommands; tests use small in-memory fakes that record 
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from depotshare.domain.charging.commands import Command, CommandResult
+from depotshare.domain.charging.commands import Command, CommandResult, Query
+
+A = TypeVar("A")
 
 
 class StationCommands(Protocol):
@@ -15,6 +17,12 @@ class StationCommands(Protocol):
 
     async def send(self, station_id: str, command: Command, timeout: float) -> CommandResult:  # noqa: ASYNC109 - the station, not the caller, must answer in time
         """Send and wait for the answer. Raises StationOffline when not connected,
-        StationTimeout when no answer comes in time, StationError for a CALLERROR, and
-        InvalidInput when the station's protocol has no such command or the payload is invalid."""
+        StationTimeout when no answer comes in time, StationError for a CALLERROR (InvalidAnswer
+        for an answer that breaks the protocol), and InvalidInput when the station's protocol has
+        no such command or the payload is invalid."""
+        ...
+
+    async def ask(self, station_id: str, query: Query[A], timeout: float) -> A:  # noqa: ASYNC109 - as for send
+        """Send a command whose answer a service acts on, and return that answer read into the
+        domain's typed result (e.g. GetLocalListVersion -> ListVersion). Raises as `send` does."""
         ...
