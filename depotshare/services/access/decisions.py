@@ -18,7 +18,7 @@ from depotshare.services.charging.queries import decode_time_cursor, encode_time
 from depotshare.services.common.csv_export import EXPORT_BATCH, cell, stream
 from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import access_org
+from depotshare.services.orgs.organisations import subtree_filter
 from depotshare.services.runtime import Runtime
 from depotshare.store.access import decisions as repo
 from depotshare.store.access.models import AccessDecision
@@ -95,7 +95,7 @@ def _result(text: str | None) -> tuple[bool | None, str | None]:
 async def resolve(uow: UnitOfWork, actor: Actor, query: DecisionQuery) -> repo.DecisionFilter:
     """Checks every filter (422 for a malformed one, 404 for an `org` the caller cannot see) before
     anything is read, so a CSV export fails with a problem, never halfway through."""
-    prefix = (await access_org(uow, actor, query.org)).path if query.org else None
+    prefix = await subtree_filter(uow, actor, query.org)
     partner_prefix = None
     if query.partner is not None:
         # Only the caller's rows are searched, so an organisation it cannot see just matches nothing.

@@ -14,7 +14,7 @@ from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.ownership import ensure_not_stranded, org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import access_org
+from depotshare.services.orgs.organisations import subtree_filter
 from depotshare.store.fleet import cost_centres as repo
 from depotshare.store.fleet.models import CostCentre
 from depotshare.store.orgs.models import Organisation
@@ -68,7 +68,7 @@ async def list_cost_centres(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[CostCentreView]:
-    prefix = (await access_org(uow, actor, org)).path if org else None
+    prefix = await subtree_filter(uow, actor, org)
     rows = await repo.list_scoped(
         uow.session, actor.scope, org_prefix=prefix, q=q, after_id=decode_cursor(cursor), limit=limit + 1
     )

@@ -22,7 +22,7 @@ from depotshare.services.common.ownership import (
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import resolve_cost_centre
-from depotshare.services.orgs.organisations import access_org
+from depotshare.services.orgs.organisations import subtree_filter
 from depotshare.store.fleet import employees as repo
 from depotshare.store.fleet.cost_centres import codes_by_id, count_referrers
 from depotshare.store.fleet.models import CostCentre, Employee
@@ -121,7 +121,7 @@ async def list_employees(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[EmployeeView]:
-    prefix = (await access_org(uow, actor, org)).path if org else None
+    prefix = await subtree_filter(uow, actor, org)
     rows = await repo.list_scoped(
         uow.session,
         actor.scope,

@@ -24,7 +24,7 @@ from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import resolve_cost_centre
 from depotshare.services.fleet.employees import resolve_employee
 from depotshare.services.fleet.vehicles import resolve_vehicle
-from depotshare.services.orgs.organisations import access_org
+from depotshare.services.orgs.organisations import subtree_filter
 from depotshare.store.fleet import tokens as repo
 from depotshare.store.fleet.cost_centres import codes_by_id
 from depotshare.store.fleet.employees import keys_by_id as employee_keys
@@ -148,7 +148,7 @@ async def list_tokens(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[TokenView]:
-    prefix = (await access_org(uow, actor, org)).path if org else None
+    prefix = await subtree_filter(uow, actor, org)
     rows = await repo.list_scoped(
         uow.session,
         actor.scope,

@@ -9,7 +9,7 @@ from typing import Any
 from depotshare.domain.common.actor import Actor
 from depotshare.services.common.pagination import Page, decode_cursor
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import access_org
+from depotshare.services.orgs.organisations import subtree_filter
 from depotshare.store.common import audit as repo
 from depotshare.store.orgs.organisations import keys_by_id
 
@@ -41,7 +41,7 @@ async def list_audit(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[AuditEntryView]:
-    prefix = (await access_org(uow, actor, org)).path if org else None
+    prefix = await subtree_filter(uow, actor, org)
     rows = await repo.list_entries(
         uow.session,
         actor.scope,

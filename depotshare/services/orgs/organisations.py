@@ -45,6 +45,12 @@ async def access_org(uow: UnitOfWork, actor: Actor, key: str, action: Action = A
     return org
 
 
+async def subtree_filter(uow: UnitOfWork, actor: Actor, org: str | None) -> str | None:
+    """The `?org=` filter of every list: the path of a visible organisation, whose subtree the
+    list is narrowed to (NotFound when absent or invisible), or None for all the caller sees."""
+    return (await access_org(uow, actor, org)).path if org else None
+
+
 async def list_organisations(
     uow: UnitOfWork,
     actor: Actor,
@@ -56,7 +62,7 @@ async def list_organisations(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[OrganisationView]:
-    within_path = (await access_org(uow, actor, within)).path if within else None
+    within_path = await subtree_filter(uow, actor, within)
     parent_id = (await access_org(uow, actor, parent)).id if parent else None
     rows = await repo.list_scoped(
         uow.session,

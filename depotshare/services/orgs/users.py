@@ -15,7 +15,7 @@ from depotshare.services.common.access import found
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import security
-from depotshare.services.orgs.organisations import access_org
+from depotshare.services.orgs.organisations import access_org, subtree_filter
 from depotshare.store.orgs import users as repo
 from depotshare.store.orgs.models import Organisation, RoleAssignment, User
 from depotshare.store.orgs.organisations import get_user_by_email
@@ -94,7 +94,7 @@ async def list_users(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[UserView]:
-    prefix = (await access_org(uow, actor, org)).path if org else None
+    prefix = await subtree_filter(uow, actor, org)
     rows = await repo.list_scoped(
         uow.session, actor.scope, org_prefix=prefix, q=q, after_id=decode_cursor(cursor), limit=limit + 1
     )

@@ -21,7 +21,7 @@ from depotshare.domain.sites.events import LocationChanged
 from depotshare.services.common.ownership import org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import access_org
+from depotshare.services.orgs.organisations import subtree_filter
 from depotshare.store.orgs.models import Organisation
 from depotshare.store.orgs.organisations import keys_by_id as org_keys_by_id
 from depotshare.store.sites import locations as repo
@@ -135,7 +135,7 @@ async def list_locations(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[LocationView]:
-    prefix = (await access_org(uow, actor, org)).path if org else None
+    prefix = await subtree_filter(uow, actor, org)
     rows = await repo.list_scoped(
         uow.session,
         actor.scope,

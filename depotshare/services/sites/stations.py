@@ -25,7 +25,7 @@ from depotshare.services.common.ownership import org_by_id
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import security
-from depotshare.services.orgs.organisations import access_org
+from depotshare.services.orgs.organisations import access_org, subtree_filter
 from depotshare.services.sites.connected_stations import is_online
 from depotshare.services.sites.locations import access_location, jsonable
 from depotshare.store.charging import queries as session_queries
@@ -215,7 +215,7 @@ async def list_stations(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[StationView]:
-    prefix = (await access_org(uow, actor, org)).path if org else None
+    prefix = await subtree_filter(uow, actor, org)
     location_id = (await access_location(uow, actor, location)).id if location else None
     seen_since = utcnow() - timedelta(seconds=2 * _heartbeat_s())
     rows = await repo.list_scoped(
