@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from depotshare.domain.access.events import GrantChanged, GrantReshaping
 from depotshare.domain.access.grant_terms import GrantIn, check_grant, grant_values
 from depotshare.domain.access.grants import GrantStatus
 from depotshare.domain.access.ownership import check_internal_subject
@@ -20,7 +21,6 @@ from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Problems
 from depotshare.domain.common.keys import as_id
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.access.local_lists import mark_grants_dirty
 from depotshare.services.access.partnerships import (
     GrantPatch,
     GrantSpec,
@@ -36,13 +36,12 @@ from depotshare.services.common.access import require
 from depotshare.services.common.ownership import org_by_id, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import access_org
+from depotshare.services.orgs.organisations import subtree_filter
 from depotshare.store.access import partnerships as repo
 from depotshare.store.access.models import Grant
-from depotshare.store.common import audit
+from depotshare.store.access.partnerships import delete_grant_scopes
 from depotshare.store.orgs.models import Organisation
 from depotshare.store.orgs.organisations import keys_by_id
-from depotshare.store.setup.importing import delete_grant_scopes
 
 GRANTS = Resource.GRANTS
 ENTITY = "internal_grant"  # the audit log's entity
@@ -107,7 +106,7 @@ async def list_internal_grants(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[InternalGrantView]:
-    prefix = (await access_org(uow, actor, org)).path if org else None
+    prefix = await subtree_filter(uow, actor, org)
     where = repo.InternalGrantFilter(prefix, location, status.value if status else None)
     rows = await repo.internal_grants(
         uow.session, actor.scope, where, after_id=decode_cursor(cursor), limit=limit + 1
@@ -152,16 +151,17 @@ async def create_internal_grant(uow: UnitOfWork, actor: Actor, spec: InternalGra
     await uow.flush()
     uow.session.add_all(scope_rows(row.id, places))
     await uow.flush()
-    await mark_grants_dirty(uow, [row.id])
     view = await _view(uow, row)
-    audit.record(
-        uow.session,
-        actor,
-        org_id=host.id,
-        entity=ENTITY,
-        entity_id=row.id,
-        action="create",
-        after=_snapshot(view),
+    await uow.emit(
+        GrantChanged(
+            actor=actor,
+            entity=ENTITY,
+            entity_id=row.id,
+            action="create",
+            org_id=host.id,
+            after=_snapshot(view),
+            grant_id=row.id,
+        )
     )
     await uow.commit()
     return view
@@ -180,7 +180,7 @@ async def update_internal_grant(
     await _check_key(uow, host, checked.key, row.id)
     if "key" in given and checked.key is None and row.key is not None:
         raise InvalidInput("body.key", "a grant keeps its key once it has one")
-    await mark_grants_dirty(uow, [row.id])  # the stations it covered so far
+    await uow.emit(GrantReshaping(grant_id=row.id))
     for column, value in {**grant_values(checked), "subject_org_id": subject_id}.items():
         if getattr(row, column) != value:
             setattr(row, column, value)
@@ -188,20 +188,21 @@ async def update_internal_grant(
         await delete_grant_scopes(uow.session, row.id)
         uow.session.add_all(scope_rows(row.id, places))
     await uow.flush()
-    await mark_grants_dirty(uow, [row.id])  # and those it covers now
     await uow.session.refresh(row)
     view = await _view(uow, row)
     before, after = _snapshot(before_view), _snapshot(view)
     if after != before:
-        audit.record(
-            uow.session,
-            actor,
-            org_id=host.id,
-            entity=ENTITY,
-            entity_id=row.id,
-            action="update",
-            before=before,
-            after=after,
+        await uow.emit(
+            GrantChanged(
+                actor=actor,
+                entity=ENTITY,
+                entity_id=row.id,
+                action="update",
+                org_id=host.id,
+                before=before,
+                after=after,
+                grant_id=row.id,
+            )
         )
     await uow.commit()
     return view
@@ -210,15 +211,16 @@ async def update_internal_grant(
 async def delete_internal_grant(uow: UnitOfWork, actor: Actor, ref: str) -> None:
     row = await _access(uow, actor, ref, Action.WRITE)
     before = _snapshot(await _view(uow, row))
-    await mark_grants_dirty(uow, [row.id])  # before its places go
-    audit.record(
-        uow.session,
-        actor,
-        org_id=row.host_org_id,
-        entity=ENTITY,
-        entity_id=row.id,
-        action="delete",
-        before=before,
+    await uow.emit(  # before its places go
+        GrantChanged(
+            actor=actor,
+            entity=ENTITY,
+            entity_id=row.id,
+            action="delete",
+            org_id=row.host_org_id,
+            before=before,
+            grant_id=row.id,
+        )
     )
     await delete_grant_scopes(uow.session, row.id)
     await uow.session.delete(row)

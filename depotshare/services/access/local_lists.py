@@ -1,6 +1,6 @@
 """Offline authorisation: every connected station's OCPP Local Authorization List kept equal to what
-the access engine admits there. Writers of grants, tokens and partnerships mark the affected
-stations; a background task in the serving process syncs due stations (changes, reconnects and
+the access engine admits there. Changes to what a list depends on mark the affected stations
+(local_list_marks.py, following domain events); a background task in the serving process syncs due stations (changes, reconnects and
 boots, window boundaries and expiries, a periodic version check for drift) in Differential or Full
 updates within the station's limits, holding no transaction while it waits for a station."""
 
@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -58,37 +58,6 @@ _REFUSED = {
     ListUpdateStatus.VERSION_MISMATCH: "version_mismatch",
     ListUpdateStatus.NOT_SUPPORTED: "not_supported",
 }
-
-
-# --- marks: called by the services that change what a list depends on ---------------------------
-
-
-async def mark_location_dirty(uow: UnitOfWork, location_ids: Iterable[int]) -> None:
-    """The grants, partnerships or tokens of these locations changed; commits with the caller."""
-    ids = set(location_ids)
-    if ids:
-        await repo.mark_stations(uow.session, repo.stations_at(ids))
-
-
-async def mark_all_dirty(uow: UnitOfWork) -> None:
-    """Anything may have changed (an import): every station's list is due."""
-    await repo.mark_stations(uow.session, None)
-
-
-async def mark_token_orgs_dirty(uow: UnitOfWork, org_paths: Iterable[str]) -> None:
-    """Tokens of these organisations were added, changed or removed."""
-    locations = await repo.locations_for_token_orgs(uow.session, sorted(set(org_paths)))
-    await mark_location_dirty(uow, locations)
-
-
-async def mark_grants_dirty(uow: UnitOfWork, grant_ids: Sequence[int]) -> None:
-    """These grants changed; call before deleting a grant (its scopes name the places)."""
-    await mark_location_dirty(uow, await repo.locations_of_grants(uow.session, grant_ids))
-
-
-async def mark_partnerships_dirty(uow: UnitOfWork, partnership_ids: Sequence[int]) -> None:
-    """These partnerships changed (status, validity): the places of all their grants."""
-    await mark_location_dirty(uow, await repo.locations_of_partnerships(uow.session, partnership_ids))
 
 
 # --- one station's sync ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from depotshare.domain.access.events import GrantChanged, GrantReshaping, PartnershipChanged
 from depotshare.domain.access.grant_terms import (
     EvseRefIn,
     GrantIn,
@@ -38,19 +39,17 @@ from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Problems
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.access.local_lists import mark_grants_dirty, mark_partnerships_dirty
 from depotshare.services.charging.queries import decimal_text
 from depotshare.services.common.access import require
 from depotshare.services.common.ownership import org_by_id, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import access_org
+from depotshare.services.orgs.organisations import subtree_filter
 from depotshare.store.access import partnerships as repo
 from depotshare.store.access.models import Grant, GrantScope, Partnership
-from depotshare.store.common import audit
+from depotshare.store.access.partnerships import delete_grant_scopes
 from depotshare.store.orgs.models import Organisation
 from depotshare.store.orgs.organisations import keys_by_id
-from depotshare.store.setup.importing import delete_grant_scopes
 
 PARTNERSHIPS, GRANTS = Resource.PARTNERSHIPS, Resource.GRANTS
 PARTNERSHIP_FIELDS = ("key", "status", "valid_from", "valid_until", "tariff", "revenue_share")
@@ -296,7 +295,7 @@ async def list_partnerships(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[PartnershipView]:
-    prefix = (await access_org(uow, actor, org)).path if org else None
+    prefix = await subtree_filter(uow, actor, org)
     where = repo.PartnershipFilter(prefix, host, partner, status.value if status else None)
     rows = await repo.list_scoped(
         uow.session, actor.scope, where, after_id=decode_cursor(cursor), limit=limit + 1
@@ -383,14 +382,10 @@ async def create_partnership(uow: UnitOfWork, actor: Actor, entry: PartnershipIn
     await uow.flush()
     view = await _partnership_view(uow, actor, row)
     after = _partnership_snapshot(view, row.revenue_share)
-    audit.record(
-        uow.session,
-        actor,
-        org_id=host.id,
-        entity="partnership",
-        entity_id=row.id,
-        action="create",
-        after=after,
+    await uow.emit(
+        PartnershipChanged(
+            actor=actor, entity_id=row.id, action="create", org_id=host.id, after=after, partnership_id=row.id
+        )
     )
     await uow.commit()
     return view
@@ -451,16 +446,16 @@ async def update_partnership(
     view = await _partnership_view(uow, actor, row)
     after = _partnership_snapshot(view, row.revenue_share)
     if after != before:
-        await mark_partnerships_dirty(uow, [row.id])  # status and validity decide the local lists
-        audit.record(
-            uow.session,
-            actor,
-            org_id=host.id,
-            entity="partnership",
-            entity_id=row.id,
-            action="update",
-            before=before,
-            after=after,
+        await uow.emit(  # status and validity decide the local lists
+            PartnershipChanged(
+                actor=actor,
+                entity_id=row.id,
+                action="update",
+                org_id=host.id,
+                before=before,
+                after=after,
+                partnership_id=row.id,
+            )
         )
     await uow.commit()
     return view
@@ -616,16 +611,16 @@ async def create_grant(uow: UnitOfWork, actor: Actor, ref: str, spec: GrantSpec)
     await uow.flush()
     uow.session.add_all(scope_rows(row.id, places))
     await uow.flush()
-    await mark_grants_dirty(uow, [row.id])
     view = await _grant_view(uow, partnership, row)
-    audit.record(
-        uow.session,
-        actor,
-        org_id=partnership.host_org_id,
-        entity="grant",
-        entity_id=row.id,
-        action="create",
-        after=_grant_snapshot(view),
+    await uow.emit(
+        GrantChanged(
+            actor=actor,
+            entity_id=row.id,
+            action="create",
+            org_id=partnership.host_org_id,
+            after=_grant_snapshot(view),
+            grant_id=row.id,
+        )
     )
     await uow.commit()
     return view
@@ -694,7 +689,7 @@ async def update_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str, patc
     await _check_grant_key(uow, partnership, checked.key, row.id)
     if "key" in given and checked.key is None and row.key is not None:
         raise InvalidInput("body.key", "a grant keeps its key once it has one")
-    await mark_grants_dirty(uow, [row.id])  # the stations it covered so far
+    await uow.emit(GrantReshaping(grant_id=row.id))
     for column, value in {**grant_values(checked), "subject_org_id": subject_id}.items():
         if getattr(row, column) != value:
             setattr(row, column, value)
@@ -702,20 +697,20 @@ async def update_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str, patc
         await delete_grant_scopes(uow.session, row.id)
         uow.session.add_all(scope_rows(row.id, places))
     await uow.flush()
-    await mark_grants_dirty(uow, [row.id])  # and those it covers now
     await uow.session.refresh(row)
     view = await _grant_view(uow, partnership, row)
     before, after = _grant_snapshot(before_view), _grant_snapshot(view)
     if after != before:
-        audit.record(
-            uow.session,
-            actor,
-            org_id=partnership.host_org_id,
-            entity="grant",
-            entity_id=row.id,
-            action="update",
-            before=before,
-            after=after,
+        await uow.emit(
+            GrantChanged(
+                actor=actor,
+                entity_id=row.id,
+                action="update",
+                org_id=partnership.host_org_id,
+                before=before,
+                after=after,
+                grant_id=row.id,
+            )
         )
     await uow.commit()
     return view
@@ -724,15 +719,15 @@ async def update_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str, patc
 async def delete_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str) -> None:
     partnership, row = await _access_grant(uow, actor, ref, grant, Action.WRITE)
     before = _grant_snapshot(await _grant_view(uow, partnership, row))
-    await mark_grants_dirty(uow, [row.id])  # before its places go
-    audit.record(
-        uow.session,
-        actor,
-        org_id=partnership.host_org_id,
-        entity="grant",
-        entity_id=row.id,
-        action="delete",
-        before=before,
+    await uow.emit(  # before its places go
+        GrantChanged(
+            actor=actor,
+            entity_id=row.id,
+            action="delete",
+            org_id=partnership.host_org_id,
+            before=before,
+            grant_id=row.id,
+        )
     )
     await delete_grant_scopes(uow.session, row.id)
     await uow.session.delete(row)

@@ -19,7 +19,8 @@ from depotshare.domain.setup.partners import GrantContent, InternalGrantIn, cont
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.setup import exporter
 from depotshare.store.access.models import Grant, GrantScope, Partnership, Tariff
-from depotshare.store.setup.importing import Catalogue, delete_grant_scopes
+from depotshare.store.access.partnerships import delete_grant_scopes
+from depotshare.store.setup.importing import Catalogue
 
 Record = Callable[..., Awaitable[None]]
 

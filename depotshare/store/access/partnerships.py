@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from depotshare.domain.common.keys import as_id
@@ -322,3 +322,8 @@ async def internal_key_taken(session: AsyncSession, host_id: int, key: str, othe
     if other_than is not None:
         stmt = stmt.where(Grant.id != other_than)
     return (await session.scalar(stmt.limit(1))) is not None
+
+
+async def delete_grant_scopes(session: AsyncSession, grant_id: int) -> None:
+    """A grant's places are replaced as a whole when a write (API or import) changes them."""
+    await session.execute(delete(GrantScope).where(GrantScope.grant_id == grant_id))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from depotshare.store.access.models import Grant, GrantScope, Partnership, Tariff
@@ -144,8 +144,3 @@ async def refresh_organisations(session: AsyncSession) -> None:
     await session.execute(
         select(Organisation).execution_options(populate_existing=True),
     )
-
-
-async def delete_grant_scopes(session: AsyncSession, grant_id: int) -> None:
-    """A grant's places are replaced as a whole when the import changes them."""
-    await session.execute(delete(GrantScope).where(GrantScope.grant_id == grant_id))
