@@ -1,5 +1,6 @@
 """The rule for what counts as an energy register reading is written once in the domain
-(meter.is_register_reading) and once as SQL on the same constants (charging.REGISTER_READING):
+(meter.is_register_reading) and once as SQL on the same constants (store/charging/recording.py
+REGISTER_READING, which the session's readings query applies):
 every kind of sample a station can send is stored, and the SQL must pick exactly the samples
 the domain rule picks."""
 
@@ -14,9 +15,8 @@ from sqlalchemy import select
 from depotshare.domain.charging.meter import ENERGY_REGISTER, Sample
 from depotshare.services.charging import recording as sessions
 from depotshare.services.charging.recording import StartRequest
-from depotshare.services.common.runtime import Runtime
-from depotshare.store.charging import recording as charging_repo
-from depotshare.store.charging import transaction_events as events_repo
+from depotshare.services.runtime import Runtime
+from depotshare.store.charging import sessions as sessions_repo
 from depotshare.store.sites.models import ChargingStation
 from tests.ocpp.conftest import CARD
 
@@ -48,9 +48,13 @@ async def test_stored_readings_are_the_domain_rules_readings(runtime: Runtime, d
         await sessions.meter_values(uow, station, samples, transaction_id=started.transaction_id)
     expected = [s.sampled_at for s in samples if s.is_register_reading]
     async with runtime.uow() as uow:
-        stored = await events_repo.register_readings(uow.session, started.session_id)
-        last = await charging_repo.last_register(uow.session, started.session_id)
-        before = await charging_repo.last_register(uow.session, started.session_id, expected[-1])
+        found = await sessions_repo.register_readings(uow.session, [started.session_id])
+        stored = [(r.at, r.wh) for r in found[started.session_id]]
+        # Around a span: the last reading before it, those within, the first after.
+        span = (expected[-1], expected[-1])
+        around = await sessions_repo.register_readings(uow.session, [started.session_id], around=span)
+        last = (around[started.session_id][-1].at,)
+        before = (around[started.session_id][0].at,)
     assert [at for at, *_ in stored] == expected
     assert len(expected) == 4  # no unit, an empty one, Wh, kWh: unsigned whole-station import
     assert last is not None and last[0] == expected[-1]

@@ -13,8 +13,8 @@ from ocpp.exceptions import InternalError
 from ocpp.v16 import call
 from sqlalchemy import func, select
 
+from depotshare.domain.charging.sessions import ChargingSession as ChargingSessionRules
 from depotshare.domain.orgs.roles import Role
-from depotshare.services.charging import recording as sessions
 from depotshare.services.fleet import cost_centres, employees, tokens, vehicles
 from depotshare.services.fleet.tokens import TokenPatch
 from depotshare.store.charging.models import ChargingSession, MeterValue
@@ -312,7 +312,7 @@ async def test_failure_midway_writes_nothing(
             raise RuntimeError("the disk is full")
 
         # The transaction data is written before the session is closed: the failure must undo it.
-        monkeypatch.setattr(sessions, "close_session", broken)
+        monkeypatch.setattr(ChargingSessionRules, "end", broken)
         stop = call.StopTransaction(
             meter_stop=2000,
             timestamp="2026-03-01T11:00:00Z",

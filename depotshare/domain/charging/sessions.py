@@ -304,16 +304,3 @@ def stop_flags(meter_start_wh: int | None, meter_stop_wh: int | None) -> set[Fla
     if meter_start_wh is not None and meter_stop_wh < meter_start_wh:
         return {Flag.STOP_BELOW_START}
     return set()
-
-
-def reading_flags(previous_wh: int | None, reading_wh: int) -> set[Flag]:
-    """A register reading lower than the last one seen for the same session."""
-    if previous_wh is not None and reading_wh < previous_wh:
-        return {Flag.METER_BACKWARDS}
-    return set()
-
-
-def with_flags(existing: list[str], added: set[Flag]) -> list[str]:
-    """Flags in a stable order, each once."""
-    merged = set(existing) | {f.value for f in added}
-    return [f.value for f in Flag if f.value in merged]

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from depotshare.domain.charging.meter import ENERGY_REGISTER, REGISTER_UNITS
 from depotshare.store.charging.models import (
-    ChargingSession,
     ConnectorStatus,
     MeterValue,
     StationEvent,
@@ -50,7 +49,9 @@ class TokenRow:
     group_id: str | None
     employee_id: int | None
     vehicle_id: int | None
-    cost_centre_id: int | None  # the token's, else its employee's, else its vehicle's
+    cost_centre_id: int | None  # the token's own
+    employee_cost_centre_id: int | None  # its employee's
+    vehicle_cost_centre_id: int | None  # its vehicle's
 
 
 # --- stations: admission and live state ---------------------------------------------------------
@@ -150,8 +151,8 @@ async def record_status(session: AsyncSession, values: dict[str, Any]) -> None:
 
 
 async def tokens_by_uid(session: AsyncSession, uids: Sequence[str]) -> list[TokenRow]:
-    """Tokens with their organisation's path and the cost centre a session is booked to: the
-    token's own, else its employee's, else its vehicle's."""
+    """Tokens with their organisation's path and the cost centres of the token, its employee and
+    its vehicle (which one a session is booked to is the domain's rule: charging/attribution.py)."""
     rows = await session.execute(
         select(Token, Organisation.path, Employee.cost_centre_id, Vehicle.cost_centre_id)
         .join(Organisation, Organisation.id == Token.org_id)
@@ -172,41 +173,15 @@ async def tokens_by_uid(session: AsyncSession, uids: Sequence[str]) -> list[Toke
             t.group_id,
             t.employee_id,
             t.vehicle_id,
-            t.cost_centre_id or employee_cc or vehicle_cc,
+            t.cost_centre_id,
+            employee_cc,
+            vehicle_cc,
         )
         for t, path, employee_cc, vehicle_cc in rows
     ]
 
 
-# --- sessions and meter values ------------------------------------------------------------------
-
-
-async def session_by_transaction(
-    session: AsyncSession, station_id: int, transaction_ids: Sequence[str]
-) -> ChargingSession | None:
-    """The session of any of the given transaction ids (e.g. the id and its orphan form)."""
-    return await session.scalar(
-        select(ChargingSession)
-        .where(ChargingSession.station_id == station_id, ChargingSession.transaction_id.in_(transaction_ids))
-        .limit(1)
-    )
-
-
-async def session_by_start_key(
-    session: AsyncSession, station_id: int, start_key: str
-) -> ChargingSession | None:
-    return await session.scalar(
-        select(ChargingSession).where(
-            ChargingSession.station_id == station_id, ChargingSession.start_key == start_key
-        )
-    )
-
-
-async def sessions_in_state(session: AsyncSession, station_id: int, state: str) -> list[ChargingSession]:
-    stmt = select(ChargingSession).where(
-        ChargingSession.station_id == station_id, ChargingSession.state == state
-    )
-    return list((await session.scalars(stmt.order_by(ChargingSession.id))).all())
+# --- meter values ------------------------------------------------------------------
 
 
 async def add_meter_values(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -251,17 +226,3 @@ REGISTER_READING = and_(
     MeterValue.phase.is_(None),
     MeterValue.signed_data.is_(None),
 )
-
-
-async def last_register(
-    session: AsyncSession, session_id: int, before: datetime | None = None
-) -> tuple[datetime, Any, str | None, int] | None:
-    """The latest register reading of a session, strictly before `before` if given:
-    (sampled_at, value, unit, multiplier)."""
-    stmt = select(MeterValue.sampled_at, MeterValue.value, MeterValue.unit, MeterValue.multiplier).where(
-        MeterValue.session_id == session_id, REGISTER_READING
-    )
-    if before is not None:
-        stmt = stmt.where(MeterValue.sampled_at < before)
-    row = (await session.execute(stmt.order_by(MeterValue.sampled_at.desc()).limit(1))).one_or_none()
-    return None if row is None else (row[0], row[1], row[2], row[3])

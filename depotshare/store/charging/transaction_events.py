@@ -1,18 +1,15 @@
-"""SQL for OCPP 2.0.1 TransactionEvents: which seqNos a session has applied, and its register
-readings for the final meter. The sessions and meter values themselves: charging.py."""
+"""SQL for OCPP 2.0.1 TransactionEvents: which seqNos a session has applied. The sessions and
+their readings: sessions.py; meter values: recording.py."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from depotshare.store.charging.models import MeterValue, TransactionEventRecord
-from depotshare.store.charging.recording import REGISTER_READING
+from depotshare.store.charging.models import TransactionEventRecord
 from depotshare.store.common.base import utcnow
 
 
@@ -44,21 +41,3 @@ async def record(
         .returning(TransactionEventRecord.id)
     )
     return (await session.execute(stmt)).scalar_one_or_none() is not None
-
-
-async def register_readings(
-    session: AsyncSession, session_id: int
-) -> list[tuple[datetime, Decimal, str | None, int, str | None]]:
-    """The session's register readings in time order: (sampled_at, value, unit, multiplier, context)."""
-    rows = await session.execute(
-        select(
-            MeterValue.sampled_at,
-            MeterValue.value,
-            MeterValue.unit,
-            MeterValue.multiplier,
-            MeterValue.context,
-        )
-        .where(MeterValue.session_id == session_id, REGISTER_READING)
-        .order_by(MeterValue.sampled_at, MeterValue.id)
-    )
-    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
