@@ -417,3 +417,17 @@ async def test_retried_start_is_answered_as_the_first(served: Served, depot: Non
     for field in ("status", "expiry_date", "parent_id_tag"):
         assert again.id_tag_info.get(field) == first.id_tag_info.get(field), field
     assert again.id_tag_info == first.id_tag_info
+
+
+async def test_a_reading_above_a_later_one_is_flagged_whichever_arrives_first(
+    served: Served, depot: None
+) -> None:
+    # The station's queue delivers the 10:20 reading before the 10:10 one: the meter still ran
+    # backwards (4000 at 10:10, then 3000 at 10:20), which a check against the reading before the
+    # late one alone (1000, the start) missed.
+    async with station16(served, "HH-02") as cp:
+        tx = (await cp.call(_start(meter=1000))).transaction_id
+        await _meter(cp, tx, _mv("2026-03-01T10:20:00Z", _sv("3000")))
+        await _meter(cp, tx, _mv("2026-03-01T10:10:00Z", _sv("4000")))
+    row = await _session(served, tx)
+    assert (row.flags, row.flagged) == (["meter_backwards"], True)

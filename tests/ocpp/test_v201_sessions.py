@@ -331,3 +331,29 @@ async def test_register_sample_in_a_power_unit_is_kept_but_never_read(served: Se
     assert (row.state, row.meter_stop_wh, row.energy_wh, row.flags) == ("completed", 3100, 2100, [])
     units = [(s.sampled_at.minute, s.unit) for s in await meter_rows(served, row.id)]
     assert units == [(0, None), (15, "kW"), (30, "kWh"), (40, "Wh"), (45, "kW")]
+
+
+async def test_a_start_without_a_reading_delivered_last_makes_the_same_session(
+    served: Served, depot: None
+) -> None:
+    # The start meter of a Started without a reading is the first reading before the end: the same
+    # whether the events come in order or the station's queue delivers them backwards (where the
+    # Ended's own reading was taken for the start, energy 0, or nothing was, energy unknown).
+    other = "5f1c0a4e-0000-4000-8000-000000000002"
+    async with station201(served, "HH-02") as cp:
+        await booted(cp)
+        in_order = [
+            tx_event("Started", 0, TX, T0, token=CARD),
+            tx_event("Updated", 1, TX, T1, mv(T1, sv(1100))),
+            tx_event("Ended", 2, TX, T2, mv(T2, sv(1900, context="Transaction.End"))),
+        ]
+        for event in in_order:
+            await cp.call(event, suppress=False)
+        for event in reversed(in_order):
+            event.transaction_info = {**event.transaction_info, "transaction_id": other}
+            event.offline = True
+            await cp.call(event, suppress=False)
+    first, second = await session_of(served, TX), await session_of(served, other)
+    for row in (first, second):
+        assert (row.state, row.flags) == ("completed", [])
+        assert (row.meter_start_wh, row.meter_stop_wh, row.energy_wh) == (1100, 1900, 800)
