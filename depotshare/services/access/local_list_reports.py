@@ -11,6 +11,7 @@ from depotshare.domain.access.facts import AuthStatus
 from depotshare.domain.access.local_list import Entry
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import InvalidInput
+from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs.roles import Action
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
@@ -18,7 +19,6 @@ from depotshare.services.orgs.organisations import access_org
 from depotshare.services.sites.stations import access_station, owner
 from depotshare.store.access import local_lists as repo
 from depotshare.store.access.local_list_models import StationLocalList
-from depotshare.store.common import audit
 from depotshare.store.common.base import utcnow
 from depotshare.store.sites.models import ChargingStation
 
@@ -148,14 +148,15 @@ async def request_full_sync(uow: UnitOfWork, actor: Actor, station_id: str) -> L
     location, _ = await owner(uow, station)
     await repo.ensure(uow.session, station.id)
     await repo.mark_stations(uow.session, [station.id], full=True)
-    audit.record(
-        uow.session,
-        actor,
-        org_id=location.org_id,
-        entity="station",
-        entity_id=station.ocpp_id,
-        action="local-list-sync",
-        after={"update": "Full"},
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity="station",
+            entity_id=station.ocpp_id,
+            action="local-list-sync",
+            org_id=location.org_id,
+            after={"update": "Full"},
+        )
     )
     await uow.commit()
     row, state = await repo.with_state(uow.session, station.id, utcnow())

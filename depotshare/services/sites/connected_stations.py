@@ -20,12 +20,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import InvalidInput, NotFound, Unauthenticated
+from depotshare.domain.common.events import Changed
 from depotshare.domain.common.keys import STATION_ID_PATTERN
 from depotshare.services.charging.recording import close_on_reboot
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import security
 from depotshare.store.charging import recording as repo
-from depotshare.store.common import audit
 from depotshare.store.sites.models import ChargingStation
 
 _STATION_ID = re.compile(STATION_ID_PATTERN)
@@ -178,14 +178,15 @@ async def _admit_unknown(uow: UnitOfWork, ocpp_id: str) -> ChargingStation:
     station = ChargingStation(location_id=location.id, ocpp_id=ocpp_id, registration_status="pending")
     uow.session.add(station)
     await uow.flush()
-    audit.record(
-        uow.session,
-        GATEWAY,
-        org_id=location.org_id,
-        entity="station",
-        entity_id=ocpp_id,
-        action="admit",
-        after={"id": ocpp_id, "location": location.key, "registration_status": "pending"},
+    await uow.emit(
+        Changed(
+            actor=GATEWAY,
+            entity="station",
+            entity_id=ocpp_id,
+            action="admit",
+            org_id=location.org_id,
+            after={"id": ocpp_id, "location": location.key, "registration_status": "pending"},
+        )
     )
     return station
 
