@@ -18,14 +18,12 @@ from depotshare.services.charging.queries import decode_time_cursor, encode_time
 from depotshare.services.common.csv_export import EXPORT_BATCH, cell, stream
 from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import subtree_filter
+from depotshare.services.orgs.organisations import find_org, org_keys, subtree_filter
 from depotshare.services.runtime import Runtime
+from depotshare.services.sites.locations import location_keys
 from depotshare.store.access import decisions as repo
 from depotshare.store.access.models import AccessDecision
 from depotshare.store.charging.queries import station_ids_by_id
-from depotshare.store.orgs.organisations import get_by_key as org_by_key
-from depotshare.store.orgs.organisations import keys_by_id as org_keys
-from depotshare.store.sites.locations import keys_by_id as location_keys
 
 INTERNAL = "internal"  # the grant of an accepted decision without one: the owner's implicit grant
 CSV_COLUMNS = (
@@ -99,7 +97,7 @@ async def resolve(uow: UnitOfWork, actor: Actor, query: DecisionQuery) -> repo.D
     partner_prefix = None
     if query.partner is not None:
         # Only the caller's rows are searched, so an organisation it cannot see just matches nothing.
-        partner = await org_by_key(uow.session, query.partner)
+        partner = await find_org(uow, query.partner)
         partner_prefix = partner.path if partner is not None else ""
     accepted, decision = _result(query.result)
     candidates = tuple(dict.fromkeys(uid for uid, _ in uid_candidates(query.token))) if query.token else ()
@@ -122,9 +120,9 @@ async def resolve(uow: UnitOfWork, actor: Actor, query: DecisionQuery) -> repo.D
 async def _views(uow: UnitOfWork, rows: list[AccessDecision]) -> list[DecisionView]:
     """Views of a page: one query per kind of reference, never one per row."""
     s = uow.session
-    locations = await location_keys(s, [r.location_id for r in rows])
+    locations = await location_keys(uow, [r.location_id for r in rows])
     stations = await station_ids_by_id(s, [r.station_id for r in rows if r.station_id is not None])
-    orgs = await org_keys(s, [r.token_org_id for r in rows] + [r.partner_org_id for r in rows])
+    orgs = await org_keys(uow, [r.token_org_id for r in rows] + [r.partner_org_id for r in rows])
     grants = await repo.grant_keys_by_id(s, [r.grant_id for r in rows])
     return [
         DecisionView(

@@ -36,12 +36,11 @@ from depotshare.services.common.access import require
 from depotshare.services.common.ownership import org_by_id, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import subtree_filter
+from depotshare.services.orgs.organisations import org_keys, subtree_filter
 from depotshare.store.access import partnerships as repo
 from depotshare.store.access.models import Grant
 from depotshare.store.access.partnerships import delete_grant_scopes
 from depotshare.store.orgs.models import Organisation
-from depotshare.store.orgs.organisations import keys_by_id
 
 GRANTS = Resource.GRANTS
 ENTITY = "internal_grant"  # the audit log's entity
@@ -56,7 +55,7 @@ class InternalGrantSpec:
 
 
 async def _views(uow: UnitOfWork, rows: list[Grant]) -> dict[int, InternalGrantView]:
-    keys = await keys_by_id(uow.session, [g.host_org_id for g in rows] + [g.subject_org_id for g in rows])
+    keys = await org_keys(uow, [g.host_org_id for g in rows] + [g.subject_org_id for g in rows])
     places = await repo.places_of(uow.session, [g.id for g in rows])
     return {
         g.id: InternalGrantView(

@@ -44,12 +44,11 @@ from depotshare.services.common.access import require
 from depotshare.services.common.ownership import org_by_id, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import subtree_filter
+from depotshare.services.orgs.organisations import org_keys, subtree_filter
 from depotshare.store.access import partnerships as repo
 from depotshare.store.access.models import Grant, GrantScope, Partnership
 from depotshare.store.access.partnerships import delete_grant_scopes
 from depotshare.store.orgs.models import Organisation
-from depotshare.store.orgs.organisations import keys_by_id
 
 PARTNERSHIPS, GRANTS = Resource.PARTNERSHIPS, Resource.GRANTS
 PARTNERSHIP_FIELDS = ("key", "status", "valid_from", "valid_until", "tariff", "revenue_share")
@@ -151,7 +150,7 @@ async def _partnership_views(
     uow: UnitOfWork, actor: Actor, rows: list[Partnership]
 ) -> dict[int, PartnershipView]:
     s = uow.session
-    keys = await keys_by_id(s, [p.host_org_id for p in rows] + [p.partner_org_id for p in rows])
+    keys = await org_keys(uow, [p.host_org_id for p in rows] + [p.partner_org_id for p in rows])
     tariffs = await repo.tariff_keys_by_id(s, [p.tariff_id for p in rows])
     host_side = await repo.host_side_ids(s, actor.scope, [p.id for p in rows])
     return {
@@ -191,8 +190,8 @@ def _partnership_snapshot(view: PartnershipView, revenue_share: list[dict[str, s
 
 async def _grant_views(uow: UnitOfWork, partnership: Partnership, rows: list[Grant]) -> dict[int, GrantView]:
     s = uow.session
-    keys = await keys_by_id(
-        s, [partnership.host_org_id, partnership.partner_org_id, *[g.subject_org_id for g in rows]]
+    keys = await org_keys(
+        uow, [partnership.host_org_id, partnership.partner_org_id, *[g.subject_org_id for g in rows]]
     )
     places = await repo.places_of(s, [g.id for g in rows])
     return {

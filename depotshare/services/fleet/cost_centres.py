@@ -14,11 +14,10 @@ from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.ownership import ensure_not_stranded, org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import subtree_filter
+from depotshare.services.orgs.organisations import org_keys, subtree_filter
 from depotshare.store.fleet import cost_centres as repo
 from depotshare.store.fleet.models import CostCentre
 from depotshare.store.orgs.models import Organisation
-from depotshare.store.orgs.organisations import keys_by_id
 
 COST_CENTRES = Resource.COST_CENTRES
 
@@ -72,7 +71,7 @@ async def list_cost_centres(
     rows = await repo.list_scoped(
         uow.session, actor.scope, org_prefix=prefix, q=q, after_id=decode_cursor(cursor), limit=limit + 1
     )
-    keys = await keys_by_id(uow.session, [cc.org_id for cc in rows])
+    keys = await org_keys(uow, [cc.org_id for cc in rows])
     return page_of(rows, limit, lambda cc: cc.id, lambda cc: _view(cc, keys[cc.org_id]))
 
 

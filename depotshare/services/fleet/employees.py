@@ -22,12 +22,11 @@ from depotshare.services.common.ownership import (
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import resolve_cost_centre
-from depotshare.services.orgs.organisations import subtree_filter
+from depotshare.services.orgs.organisations import org_keys, subtree_filter
 from depotshare.store.fleet import employees as repo
 from depotshare.store.fleet.cost_centres import codes_by_id, count_referrers
 from depotshare.store.fleet.models import CostCentre, Employee
 from depotshare.store.orgs.models import Organisation, User
-from depotshare.store.orgs.organisations import keys_by_id
 
 EMPLOYEES = Resource.EMPLOYEES
 
@@ -56,7 +55,7 @@ class EmployeePatch:
 
 
 async def _views(uow: UnitOfWork, rows: list[Employee]) -> dict[int, EmployeeView]:
-    orgs = await keys_by_id(uow.session, [e.org_id for e in rows])
+    orgs = await org_keys(uow, [e.org_id for e in rows])
     codes = await codes_by_id(uow.session, [e.cost_centre_id for e in rows])
     emails = await repo.emails_by_user_id(uow.session, [e.user_id for e in rows])
     return {

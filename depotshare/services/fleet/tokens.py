@@ -24,14 +24,13 @@ from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import resolve_cost_centre
 from depotshare.services.fleet.employees import resolve_employee
 from depotshare.services.fleet.vehicles import resolve_vehicle
-from depotshare.services.orgs.organisations import subtree_filter
+from depotshare.services.orgs.organisations import org_keys, subtree_filter
 from depotshare.store.fleet import tokens as repo
 from depotshare.store.fleet.cost_centres import codes_by_id
 from depotshare.store.fleet.employees import keys_by_id as employee_keys
 from depotshare.store.fleet.models import CostCentre, Employee, Token, Vehicle
 from depotshare.store.fleet.vehicles import keys_by_id as vehicle_keys
 from depotshare.store.orgs.models import Organisation
-from depotshare.store.orgs.organisations import keys_by_id
 
 TOKENS = Resource.TOKENS
 
@@ -71,7 +70,7 @@ class TokenPatch:
 
 async def _views(uow: UnitOfWork, rows: list[Token]) -> dict[int, TokenView]:
     """Views of a page of tokens: one query per kind of reference, never one per row."""
-    orgs = await keys_by_id(uow.session, [t.org_id for t in rows])
+    orgs = await org_keys(uow, [t.org_id for t in rows])
     employees = await employee_keys(uow.session, [t.employee_id for t in rows])
     vehicles = await vehicle_keys(uow.session, [t.vehicle_id for t in rows])
     codes = await codes_by_id(uow.session, [t.cost_centre_id for t in rows])

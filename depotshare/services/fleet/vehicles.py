@@ -21,13 +21,12 @@ from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import resolve_cost_centre
 from depotshare.services.fleet.employees import resolve_employee
-from depotshare.services.orgs.organisations import subtree_filter
+from depotshare.services.orgs.organisations import org_keys, subtree_filter
 from depotshare.store.fleet import vehicles as repo
 from depotshare.store.fleet.cost_centres import codes_by_id, count_referrers
 from depotshare.store.fleet.employees import keys_by_id as employee_keys
 from depotshare.store.fleet.models import CostCentre, Employee, Vehicle
 from depotshare.store.orgs.models import Organisation
-from depotshare.store.orgs.organisations import keys_by_id
 
 VEHICLES = Resource.VEHICLES
 
@@ -56,7 +55,7 @@ class VehiclePatch:
 
 
 async def _views(uow: UnitOfWork, rows: list[Vehicle]) -> dict[int, VehicleView]:
-    orgs = await keys_by_id(uow.session, [v.org_id for v in rows])
+    orgs = await org_keys(uow, [v.org_id for v in rows])
     codes = await codes_by_id(uow.session, [v.cost_centre_id for v in rows])
     employees = await employee_keys(uow.session, [v.employee_id for v in rows])
     return {

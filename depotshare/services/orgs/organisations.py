@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,6 +44,16 @@ async def access_org(uow: UnitOfWork, actor: Actor, key: str, action: Action = A
     if action is Action.WRITE:
         require(actor.scope, ORGS, Action.WRITE, org.path, f"organisation {key!r}")
     return org
+
+
+async def org_keys(uow: UnitOfWork, ids: Sequence[int | None]) -> dict[int, str]:
+    """Keys of organisations by id, for the views of other capabilities (one query)."""
+    return await repo.keys_by_id(uow.session, ids)
+
+
+async def find_org(uow: UnitOfWork, key: str) -> Organisation | None:
+    """An organisation by key, unscoped: for filters and subjects that name another company."""
+    return await repo.get_by_key(uow.session, key)
 
 
 async def subtree_filter(uow: UnitOfWork, actor: Actor, org: str | None) -> str | None:

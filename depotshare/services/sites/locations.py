@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -21,9 +21,8 @@ from depotshare.domain.sites.events import LocationChanged
 from depotshare.services.common.ownership import org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import subtree_filter
+from depotshare.services.orgs.organisations import org_keys, subtree_filter
 from depotshare.store.orgs.models import Organisation
-from depotshare.store.orgs.organisations import keys_by_id as org_keys_by_id
 from depotshare.store.sites import locations as repo
 from depotshare.store.sites.models import Location
 
@@ -118,6 +117,11 @@ async def _one_view(uow: UnitOfWork, loc: Location) -> LocationView:
     return _view(loc, org.key, employees.get(loc.home_employee_id or 0))
 
 
+async def location_keys(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+    """Location id -> (key, owning organisation id), for the views of other capabilities."""
+    return await repo.keys_by_id(uow.session, ids)
+
+
 async def access_location(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Location:
     """The only way to reach a location: NotFound when absent or invisible, Forbidden when read-only."""
     row = await repo.get_scoped(uow.session, actor.scope, key, Action.READ)
@@ -146,7 +150,7 @@ async def list_locations(
         after_id=decode_cursor(cursor),
         limit=limit + 1,
     )
-    orgs = await org_keys_by_id(uow.session, [r.org_id for r in rows])
+    orgs = await org_keys(uow, [r.org_id for r in rows])
     employees = await repo.employee_keys_by_id(uow.session, [r.home_employee_id for r in rows])
     return page_of(
         rows,
