@@ -17,8 +17,9 @@ class Assignment:
 
 
 @dataclass(frozen=True)
-class Grant:
-    """Where one permission applies for one caller."""
+class PermissionReach:
+    """Where one permission (resource, action) reaches for one caller, from all its role
+    assignments: everywhere, whole subtrees, or only the caller's own objects in some subtrees."""
 
     everywhere: bool = False
     subtree: tuple[str, ...] = ()  # org path prefixes reached in full
@@ -38,35 +39,37 @@ class Grant:
 class Scope:
     user_id: int
     assignments: tuple[Assignment, ...] = ()
-    _grants: dict[tuple[Resource, Action], Grant] = field(default_factory=dict, compare=False, repr=False)
+    _reaches: dict[tuple[Resource, Action], PermissionReach] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of(cls, user_id: int, assignments: Iterable[Assignment]) -> Scope:
         assignments = tuple(assignments)
-        grants: dict[tuple[Resource, Action], Grant] = {}
+        reaches: dict[tuple[Resource, Action], PermissionReach] = {}
         for resource in Resource:
             for action in Action:
-                grants[(resource, action)] = _grant_for(assignments, resource, action)
-        return cls(user_id, assignments, grants)
+                reaches[(resource, action)] = _reach_of(assignments, resource, action)
+        return cls(user_id, assignments, reaches)
 
     @property
     def is_platform_admin(self) -> bool:
         return any(a.role in PLATFORM_ROLES for a in self.assignments)
 
-    def grant(self, resource: Resource, action: Action) -> Grant:
-        return self._grants[(resource, action)]
+    def reach(self, resource: Resource, action: Action) -> PermissionReach:
+        return self._reaches[(resource, action)]
 
     def allows(
         self, resource: Resource, action: Action, org_path: str, owned_by_caller: bool = False
     ) -> bool:
-        return self.grant(resource, action).reaches(org_path, owned_by_caller)
+        return self.reach(resource, action).reaches(org_path, owned_by_caller)
 
     def visible_org_prefixes(self) -> tuple[str, ...]:
         """Organisations the caller may know exist: those any of its roles is assigned on or below."""
         return minimal_prefixes(a.org_path for a in self.assignments if a.org_path is not None)
 
 
-def _grant_for(assignments: tuple[Assignment, ...], resource: Resource, action: Action) -> Grant:
+def _reach_of(assignments: tuple[Assignment, ...], resource: Resource, action: Action) -> PermissionReach:
     subtree: list[str] = []
     own: list[str] = []
     for a in assignments:
@@ -74,11 +77,11 @@ def _grant_for(assignments: tuple[Assignment, ...], resource: Resource, action: 
         if reach is None:
             continue
         if a.org_path is None:
-            return Grant(everywhere=True)
+            return PermissionReach(everywhere=True)
         (subtree if reach is Reach.SUBTREE else own).append(a.org_path)
     subtree_min = minimal_prefixes(subtree)
     own_min = tuple(p for p in minimal_prefixes(own) if not reached_by(p, subtree_min))
-    return Grant(subtree=subtree_min, own=own_min)
+    return PermissionReach(subtree=subtree_min, own=own_min)
 
 
 def may_assign(scope: Scope, role: Role, org_path: str | None) -> bool:

@@ -122,15 +122,15 @@ def restrict_any(
 
 
 def allowed(scope: Scope, resource: Resource, action: Action, org_column: Any = None) -> ColumnElement[bool]:
-    grant = scope.grant(resource, action)
-    if grant.everywhere:
+    reach = scope.reach(resource, action)
+    if reach.everywhere:
         return true()
     clauses: list[ColumnElement[bool]] = []
     if resource is Resource.ORGANISATIONS and org_column is None:
-        clauses.append(under(Organisation.path, grant.subtree))
+        clauses.append(under(Organisation.path, reach.subtree))
     else:
-        if grant.subtree:
-            clauses.append(_in_subtrees(resource, org_column, grant.subtree))
-        if grant.own:
-            clauses.append(_in_subtrees(resource, org_column, grant.own) & _owned_by(resource, scope))
+        if reach.subtree:
+            clauses.append(_in_subtrees(resource, org_column, reach.subtree))
+        if reach.own:
+            clauses.append(_in_subtrees(resource, org_column, reach.own) & _owned_by(resource, scope))
     return or_(*clauses) if clauses else false()

@@ -19,7 +19,7 @@ def _visible_user_ids(scope: Scope, action: Action = Action.READ) -> Select[Any]
 
 async def get_scoped(session: AsyncSession, scope: Scope, user_id: int) -> User | None:
     stmt = select(User).where(User.id == user_id)
-    if not scope.grant(Resource.USERS, Action.READ).everywhere:
+    if not scope.reach(Resource.USERS, Action.READ).everywhere:
         stmt = stmt.where(User.id.in_(_visible_user_ids(scope)))
     return await session.scalar(stmt)
 
@@ -34,7 +34,7 @@ async def list_scoped(
     limit: int = 50,
 ) -> list[User]:
     stmt: Select[Any] = select(User)
-    if not scope.grant(Resource.USERS, Action.READ).everywhere:
+    if not scope.reach(Resource.USERS, Action.READ).everywhere:
         stmt = stmt.where(User.id.in_(_visible_user_ids(scope)))
     if org_prefix is not None:
         in_org = select(RoleAssignment.user_id).where(RoleAssignment.org_id.in_(org_ids_under((org_prefix,))))
