@@ -41,8 +41,8 @@ from depotshare.domain.setup.model import (
 )
 from depotshare.domain.setup.partners import InternalGrantIn
 from depotshare.domain.setup.roaming import PublishTokenIn, RoamingPartnerIn
-from depotshare.services.common.runtime import Runtime
 from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.runtime import Runtime
 from depotshare.store.access.models import Grant, Partnership, Tariff
 from depotshare.store.fleet.models import Employee, Token, Vehicle
 from depotshare.store.orgs.models import Organisation, User
