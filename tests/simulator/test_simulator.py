@@ -448,8 +448,10 @@ async def test_reconnects_after_a_dropped_connection(csms: Csms) -> None:
 
 
 async def _running(csms: Csms, cfg: SimConfig) -> tuple[asyncio.Task[Stats], asyncio.Event]:
+    """The stations hold until the test sets `stopping`: a `hold` bounded by a duration ended
+    (and the station disconnected) halfway through the test's calls on a busy machine."""
     stopping = asyncio.Event()
-    task = asyncio.create_task(run_stations(cfg, stopping=stopping))
+    task = asyncio.create_task(run_stations(replace(cfg, duration_s=0.0), stopping=stopping))
     await csms.until(cfg.station_ids[0], "StatusNotification")
     return task, stopping
 
