@@ -1,6 +1,6 @@
-"""Charging stations with their EVSEs and connectors: register, change, move between locations, delete,
-accept a pending one; their live state (connection, connector status now and in the past).
-A station belongs to the organisation of its location."""
+"""Charging stations: register, change, move between locations, delete, accept a pending one; the one
+way to reach a station (`access_station`) and its view. A station belongs to the organisation of its
+location; its EVSEs are changed in `evses.py`, its connector status is read in `station_status.py`."""
 
 from __future__ import annotations
 
@@ -14,12 +14,10 @@ from depotshare.config import get_settings
 from depotshare.domain.charging.registration import RegistrationStatus
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, NotFound
-from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.domain.sites import assets
 from depotshare.domain.sites.assets import EvseSpec
 from depotshare.domain.sites.events import StationChanged
-from depotshare.services.charging.queries import decode_time_cursor, encode_time_cursor
 from depotshare.services.common.access import found, require
 from depotshare.services.common.ownership import org_by_id
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
@@ -28,8 +26,6 @@ from depotshare.services.orgs import security
 from depotshare.services.orgs.organisations import access_org, subtree_filter
 from depotshare.services.sites.connected_stations import is_online
 from depotshare.services.sites.locations import access_location, jsonable
-from depotshare.store.charging import queries as session_queries
-from depotshare.store.charging.models import ChargingSession
 from depotshare.store.common.base import utcnow
 from depotshare.store.orgs.models import Organisation
 from depotshare.store.orgs.organisations import keys_by_id as org_keys_by_id
@@ -79,42 +75,6 @@ class StationView:
 
 
 @dataclass(frozen=True)
-class ConnectorStatusView:
-    evse_id: int  # 0 with connector 0: the whole station
-    connector_id: int
-    status: str  # as the station reported it, e.g. Available, Charging, Faulted
-    error_code: str | None
-    info: str | None
-    vendor_id: str | None
-    vendor_error_code: str | None
-    at: datetime  # the station's own time of the report
-    session: int | None  # the open session at this connector, if the caller may see it
-    transaction_id: str | None
-
-
-@dataclass(frozen=True)
-class StationStatusView:
-    id: str
-    registration_status: RegistrationStatus
-    connected: bool
-    online: bool
-    last_seen_at: datetime | None
-    connectors: list[ConnectorStatusView]
-
-
-@dataclass(frozen=True)
-class StatusEventView:
-    evse_id: int
-    connector_id: int
-    status: str
-    error_code: str | None
-    info: str | None
-    vendor_error_code: str | None
-    at: datetime
-    received_at: datetime
-
-
-@dataclass(frozen=True)
 class StationSpec:
     id: str
     location: str
@@ -126,7 +86,7 @@ class StationSpec:
     evses: Sequence[EvseSpec] = field(default_factory=tuple)
 
 
-def _evse_view(evse: Evse, connectors: list[Connector]) -> EvseView:
+def evse_view(evse: Evse, connectors: list[Connector]) -> EvseView:
     return EvseView(evse.evse_id, [ConnectorView(c.connector_id, c.standard, c.max_kw) for c in connectors])
 
 
@@ -134,11 +94,11 @@ def _heartbeat_s() -> float:
     return float(get_settings().heartbeat_interval_s)
 
 
-def _online(station: ChargingStation, now: datetime) -> bool:
+def station_online(station: ChargingStation, now: datetime) -> bool:
     return is_online(station.connected, station.last_seen_at, now, _heartbeat_s())
 
 
-def _registration(value: str) -> RegistrationStatus:
+def registration_of(value: str) -> RegistrationStatus:
     try:
         return RegistrationStatus(value)
     except ValueError:  # written by something newer than this code: show it as not accepted
@@ -162,11 +122,11 @@ async def _views(uow: UnitOfWork, stations: Sequence[ChargingStation]) -> dict[i
             serial_number=s.serial_number,
             firmware_version=s.firmware_version,
             has_password=s.password_hash is not None,
-            evses=[_evse_view(e, cs) for e, cs in evses[s.id]],
-            registration_status=_registration(s.registration_status),
+            evses=[evse_view(e, cs) for e, cs in evses[s.id]],
+            registration_status=registration_of(s.registration_status),
             protocol=s.protocol,
             connected=s.connected,
-            online=_online(s, now),
+            online=station_online(s, now),
             connected_at=s.connected_at,
             last_seen_at=s.last_seen_at,
             last_boot_at=s.last_boot_at,
@@ -350,156 +310,3 @@ async def delete_station(uow: UnitOfWork, actor: Actor, station_id: str) -> None
     )
     await uow.session.delete(station)  # EVSEs and connectors go with it (ON DELETE CASCADE)
     await uow.commit()
-
-
-async def list_evses(uow: UnitOfWork, actor: Actor, station_id: str) -> list[EvseView]:
-    return (await get_station(uow, actor, station_id)).evses
-
-
-async def _evse(uow: UnitOfWork, station: ChargingStation, evse_id: int) -> Evse:
-    what = f"EVSE {evse_id} of charging station {station.ocpp_id!r}"
-    return found(await repo.get_evse(uow.session, station.id, evse_id), what)
-
-
-async def _evse_view_of(uow: UnitOfWork, station: ChargingStation, evse_id: int) -> EvseView:
-    rows = (await repo.evses_of(uow.session, [station.id]))[station.id]
-    return next(_evse_view(e, cs) for e, cs in rows if e.evse_id == evse_id)
-
-
-async def _record_evse(
-    uow: UnitOfWork,
-    actor: Actor,
-    loc: Location,
-    station: ChargingStation,
-    evse_id: int,
-    action: str,
-    before: EvseView | None = None,
-    after: EvseView | None = None,
-) -> None:
-    await uow.emit(
-        Changed(
-            actor=actor,
-            entity="evse",
-            entity_id=f"{station.ocpp_id}/{evse_id}",
-            action=action,
-            org_id=loc.org_id,
-            before=jsonable(before) if before else None,
-            after=jsonable(after) if after else None,
-        )
-    )
-
-
-async def add_evse(uow: UnitOfWork, actor: Actor, station_id: str, spec: EvseSpec) -> EvseView:
-    spec = assets.check_evse(spec)
-    station = await access_station(uow, actor, station_id, Action.WRITE)
-    if await repo.get_evse(uow.session, station.id, spec.id) is not None:
-        raise Conflict(f"id: EVSE {spec.id} already exists on charging station {station_id!r}")
-    await repo.add_evse(uow.session, station.id, spec)
-    view = await _evse_view_of(uow, station, spec.id)
-    loc, _ = await owner(uow, station)
-    await _record_evse(uow, actor, loc, station, spec.id, "create", after=view)
-    await uow.commit()
-    return view
-
-
-async def update_evse(
-    uow: UnitOfWork, actor: Actor, station_id: str, evse_id: int, spec: EvseSpec
-) -> EvseView:
-    """Replace the EVSE's connectors as a whole; a different `spec.id` renumbers it."""
-    spec = assets.check_evse(spec)
-    station = await access_station(uow, actor, station_id, Action.WRITE)
-    evse = await _evse(uow, station, evse_id)
-    before = await _evse_view_of(uow, station, evse_id)
-    if spec.id != evse_id:
-        if await repo.get_evse(uow.session, station.id, spec.id) is not None:
-            raise Conflict(f"id: EVSE {spec.id} already exists on charging station {station_id!r}")
-        evse.evse_id = spec.id
-        await uow.flush()
-    await repo.replace_connectors(uow.session, evse, spec.connectors)
-    after = await _evse_view_of(uow, station, spec.id)
-    if after != before:
-        loc, _ = await owner(uow, station)
-        await _record_evse(uow, actor, loc, station, evse_id, "update", before, after)
-    await uow.commit()
-    return after
-
-
-async def delete_evse(uow: UnitOfWork, actor: Actor, station_id: str, evse_id: int) -> None:
-    station = await access_station(uow, actor, station_id, Action.WRITE)
-    evse = await _evse(uow, station, evse_id)
-    before = await _evse_view_of(uow, station, evse_id)
-    loc, _ = await owner(uow, station)
-    await _record_evse(uow, actor, loc, station, evse_id, "delete", before=before)
-    await uow.session.delete(evse)  # its connectors go with it (ON DELETE CASCADE)
-    await uow.commit()
-
-
-# --- live state ---------------------------------------------------------------------------------
-
-
-def _open_session_at(
-    sessions: Sequence[ChargingSession], evse_id: int, connector_id: int
-) -> ChargingSession | None:
-    """A 2.0.1 session may name only its EVSE; then it is the one on any connector of that EVSE."""
-    for s in sessions:
-        if s.evse_id == evse_id and s.connector_id in (connector_id, None):
-            return s
-    return None
-
-
-async def get_status(uow: UnitOfWork, actor: Actor, station_id: str) -> StationStatusView:
-    """The current status of every connector the station has reported, with its open session."""
-    station = await access_station(uow, actor, station_id)
-    statuses = await session_queries.connector_statuses(uow.session, station.id)
-    open_sessions = await session_queries.active_sessions_at(uow.session, actor.scope, station.id)
-    connectors = []
-    for c in statuses:
-        current = _open_session_at(open_sessions, c.evse_id, c.connector_id)
-        connectors.append(
-            ConnectorStatusView(
-                evse_id=c.evse_id,
-                connector_id=c.connector_id,
-                status=c.status,
-                error_code=c.error_code,
-                info=c.info,
-                vendor_id=c.vendor_id,
-                vendor_error_code=c.vendor_error_code,
-                at=c.at,
-                session=current.id if current else None,
-                transaction_id=current.transaction_id if current else None,
-            )
-        )
-    return StationStatusView(
-        id=station.ocpp_id,
-        registration_status=_registration(station.registration_status),
-        connected=station.connected,
-        online=_online(station, utcnow()),
-        last_seen_at=station.last_seen_at,
-        connectors=connectors,
-    )
-
-
-async def list_status_history(
-    uow: UnitOfWork, actor: Actor, station_id: str, *, cursor: str | None = None, limit: int = 50
-) -> Page[StatusEventView]:
-    """Every status notification, newest first by the station's own time."""
-    station = await access_station(uow, actor, station_id)
-    rows = await session_queries.status_events(
-        uow.session, station.id, before=decode_time_cursor(cursor), limit=limit + 1
-    )
-    kept = rows[:limit]
-    items = [
-        StatusEventView(
-            e.evse_id,
-            e.connector_id,
-            e.status,
-            e.error_code,
-            e.info,
-            e.vendor_error_code,
-            e.at,
-            e.received_at,
-        )
-        for e in kept
-    ]
-    more = len(rows) > limit and kept
-    return Page(items, encode_time_cursor(kept[-1].at, kept[-1].id) if more else None)

@@ -12,14 +12,9 @@ from depotshare.api.schemas.common import PageOut
 from depotshare.api.schemas.stations import EvseIn, EvseUpdate, StationCreate, StationUpdate
 from depotshare.domain.charging.registration import RegistrationStatus
 from depotshare.domain.sites.assets import MAX_OCPP_ID
-from depotshare.services.sites import stations
-from depotshare.services.sites.stations import (
-    EvseView,
-    StationSpec,
-    StationStatusView,
-    StationView,
-    StatusEventView,
-)
+from depotshare.services.sites import evses, station_status, stations
+from depotshare.services.sites.station_status import StationStatusView, StatusEventView
+from depotshare.services.sites.stations import EvseView, StationSpec, StationView
 
 router = APIRouter(prefix="/stations", tags=["stations"])
 
@@ -99,7 +94,7 @@ async def delete_station(station_id: str, uow: UoW, actor: CurrentActor) -> Resp
 @router.get("/{station_id}/status", response_model=StationStatusView)
 async def get_status(station_id: str, uow: UoW, actor: CurrentActor) -> object:
     """The current status of each connector (evse 0 / connector 0: the whole station)."""
-    return await stations.get_status(uow, actor, station_id)
+    return await station_status.get_status(uow, actor, station_id)
 
 
 @router.get("/{station_id}/status-history", response_model=PageOut[StatusEventView])
@@ -113,27 +108,27 @@ async def list_status_history(
     ] = None,
 ) -> object:
     """Every status notification, newest first by the station's own time."""
-    return await stations.list_status_history(uow, actor, station_id, cursor=cursor, limit=limit)
+    return await station_status.list_status_history(uow, actor, station_id, cursor=cursor, limit=limit)
 
 
 @router.get("/{station_id}/evses", response_model=list[EvseView])
 async def list_evses(station_id: str, uow: UoW, actor: CurrentActor) -> object:
-    return await stations.list_evses(uow, actor, station_id)
+    return await evses.list_evses(uow, actor, station_id)
 
 
 @router.post("/{station_id}/evses", response_model=EvseView, status_code=201)
 async def add_evse(station_id: str, body: EvseIn, uow: UoW, actor: CurrentActor) -> object:
-    return await stations.add_evse(uow, actor, station_id, body.spec())
+    return await evses.add_evse(uow, actor, station_id, body.spec())
 
 
 @router.patch("/{station_id}/evses/{evse_id}", response_model=EvseView)
 async def update_evse(
     station_id: str, evse_id: EvseId, body: EvseUpdate, uow: UoW, actor: CurrentActor
 ) -> object:
-    return await stations.update_evse(uow, actor, station_id, evse_id, body.spec(evse_id))
+    return await evses.update_evse(uow, actor, station_id, evse_id, body.spec(evse_id))
 
 
 @router.delete("/{station_id}/evses/{evse_id}", status_code=204)
 async def delete_evse(station_id: str, evse_id: EvseId, uow: UoW, actor: CurrentActor) -> Response:
-    await stations.delete_evse(uow, actor, station_id, evse_id)
+    await evses.delete_evse(uow, actor, station_id, evse_id)
     return Response(status_code=204)

@@ -1,0 +1,99 @@
+"""The EVSEs of a charging station with their connectors: list, add, replace or renumber, delete.
+Reached through the station (`stations.access_station`), audited as entity `evse`."""
+
+from __future__ import annotations
+
+from depotshare.domain.common.actor import Actor
+from depotshare.domain.common.errors import Conflict
+from depotshare.domain.common.events import Changed
+from depotshare.domain.orgs.roles import Action
+from depotshare.domain.sites import assets
+from depotshare.domain.sites.assets import EvseSpec
+from depotshare.services.common.access import found
+from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.sites.locations import jsonable
+from depotshare.services.sites.stations import EvseView, access_station, evse_view, get_station, owner
+from depotshare.store.sites import stations as repo
+from depotshare.store.sites.models import ChargingStation, Evse, Location
+
+
+async def list_evses(uow: UnitOfWork, actor: Actor, station_id: str) -> list[EvseView]:
+    return (await get_station(uow, actor, station_id)).evses
+
+
+async def _evse(uow: UnitOfWork, station: ChargingStation, evse_id: int) -> Evse:
+    what = f"EVSE {evse_id} of charging station {station.ocpp_id!r}"
+    return found(await repo.get_evse(uow.session, station.id, evse_id), what)
+
+
+async def _evse_view_of(uow: UnitOfWork, station: ChargingStation, evse_id: int) -> EvseView:
+    rows = (await repo.evses_of(uow.session, [station.id]))[station.id]
+    return next(evse_view(e, cs) for e, cs in rows if e.evse_id == evse_id)
+
+
+async def _record_evse(
+    uow: UnitOfWork,
+    actor: Actor,
+    loc: Location,
+    station: ChargingStation,
+    evse_id: int,
+    action: str,
+    before: EvseView | None = None,
+    after: EvseView | None = None,
+) -> None:
+    await uow.emit(
+        Changed(
+            actor=actor,
+            entity="evse",
+            entity_id=f"{station.ocpp_id}/{evse_id}",
+            action=action,
+            org_id=loc.org_id,
+            before=jsonable(before) if before else None,
+            after=jsonable(after) if after else None,
+        )
+    )
+
+
+async def add_evse(uow: UnitOfWork, actor: Actor, station_id: str, spec: EvseSpec) -> EvseView:
+    spec = assets.check_evse(spec)
+    station = await access_station(uow, actor, station_id, Action.WRITE)
+    if await repo.get_evse(uow.session, station.id, spec.id) is not None:
+        raise Conflict(f"id: EVSE {spec.id} already exists on charging station {station_id!r}")
+    await repo.add_evse(uow.session, station.id, spec)
+    view = await _evse_view_of(uow, station, spec.id)
+    loc, _ = await owner(uow, station)
+    await _record_evse(uow, actor, loc, station, spec.id, "create", after=view)
+    await uow.commit()
+    return view
+
+
+async def update_evse(
+    uow: UnitOfWork, actor: Actor, station_id: str, evse_id: int, spec: EvseSpec
+) -> EvseView:
+    """Replace the EVSE's connectors as a whole; a different `spec.id` renumbers it."""
+    spec = assets.check_evse(spec)
+    station = await access_station(uow, actor, station_id, Action.WRITE)
+    evse = await _evse(uow, station, evse_id)
+    before = await _evse_view_of(uow, station, evse_id)
+    if spec.id != evse_id:
+        if await repo.get_evse(uow.session, station.id, spec.id) is not None:
+            raise Conflict(f"id: EVSE {spec.id} already exists on charging station {station_id!r}")
+        evse.evse_id = spec.id
+        await uow.flush()
+    await repo.replace_connectors(uow.session, evse, spec.connectors)
+    after = await _evse_view_of(uow, station, spec.id)
+    if after != before:
+        loc, _ = await owner(uow, station)
+        await _record_evse(uow, actor, loc, station, evse_id, "update", before, after)
+    await uow.commit()
+    return after
+
+
+async def delete_evse(uow: UnitOfWork, actor: Actor, station_id: str, evse_id: int) -> None:
+    station = await access_station(uow, actor, station_id, Action.WRITE)
+    evse = await _evse(uow, station, evse_id)
+    before = await _evse_view_of(uow, station, evse_id)
+    loc, _ = await owner(uow, station)
+    await _record_evse(uow, actor, loc, station, evse_id, "delete", before=before)
+    await uow.session.delete(evse)  # its connectors go with it (ON DELETE CASCADE)
+    await uow.commit()

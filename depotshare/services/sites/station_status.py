@@ -1,0 +1,122 @@
+"""A charging station's live connector status: what each connector reported last, with the open
+session there, and every status notification it sent (the history)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from depotshare.domain.charging.registration import RegistrationStatus
+from depotshare.domain.common.actor import Actor
+from depotshare.services.charging.queries import decode_time_cursor, encode_time_cursor
+from depotshare.services.common.pagination import Page
+from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.sites.stations import access_station, registration_of, station_online
+from depotshare.store.charging import queries as session_queries
+from depotshare.store.charging.models import ChargingSession
+from depotshare.store.common.base import utcnow
+
+
+@dataclass(frozen=True)
+class ConnectorStatusView:
+    evse_id: int  # 0 with connector 0: the whole station
+    connector_id: int
+    status: str  # as the station reported it, e.g. Available, Charging, Faulted
+    error_code: str | None
+    info: str | None
+    vendor_id: str | None
+    vendor_error_code: str | None
+    at: datetime  # the station's own time of the report
+    session: int | None  # the open session at this connector, if the caller may see it
+    transaction_id: str | None
+
+
+@dataclass(frozen=True)
+class StationStatusView:
+    id: str
+    registration_status: RegistrationStatus
+    connected: bool
+    online: bool
+    last_seen_at: datetime | None
+    connectors: list[ConnectorStatusView]
+
+
+@dataclass(frozen=True)
+class StatusEventView:
+    evse_id: int
+    connector_id: int
+    status: str
+    error_code: str | None
+    info: str | None
+    vendor_error_code: str | None
+    at: datetime
+    received_at: datetime
+
+
+def _open_session_at(
+    sessions: Sequence[ChargingSession], evse_id: int, connector_id: int
+) -> ChargingSession | None:
+    """A 2.0.1 session may name only its EVSE; then it is the one on any connector of that EVSE."""
+    for s in sessions:
+        if s.evse_id == evse_id and s.connector_id in (connector_id, None):
+            return s
+    return None
+
+
+async def get_status(uow: UnitOfWork, actor: Actor, station_id: str) -> StationStatusView:
+    """The current status of every connector the station has reported, with its open session."""
+    station = await access_station(uow, actor, station_id)
+    statuses = await session_queries.connector_statuses(uow.session, station.id)
+    open_sessions = await session_queries.active_sessions_at(uow.session, actor.scope, station.id)
+    connectors = []
+    for c in statuses:
+        current = _open_session_at(open_sessions, c.evse_id, c.connector_id)
+        connectors.append(
+            ConnectorStatusView(
+                evse_id=c.evse_id,
+                connector_id=c.connector_id,
+                status=c.status,
+                error_code=c.error_code,
+                info=c.info,
+                vendor_id=c.vendor_id,
+                vendor_error_code=c.vendor_error_code,
+                at=c.at,
+                session=current.id if current else None,
+                transaction_id=current.transaction_id if current else None,
+            )
+        )
+    return StationStatusView(
+        id=station.ocpp_id,
+        registration_status=registration_of(station.registration_status),
+        connected=station.connected,
+        online=station_online(station, utcnow()),
+        last_seen_at=station.last_seen_at,
+        connectors=connectors,
+    )
+
+
+async def list_status_history(
+    uow: UnitOfWork, actor: Actor, station_id: str, *, cursor: str | None = None, limit: int = 50
+) -> Page[StatusEventView]:
+    """Every status notification, newest first by the station's own time."""
+    station = await access_station(uow, actor, station_id)
+    rows = await session_queries.status_events(
+        uow.session, station.id, before=decode_time_cursor(cursor), limit=limit + 1
+    )
+    kept = rows[:limit]
+    items = [
+        StatusEventView(
+            e.evse_id,
+            e.connector_id,
+            e.status,
+            e.error_code,
+            e.info,
+            e.vendor_error_code,
+            e.at,
+            e.received_at,
+        )
+        for e in kept
+    ]
+    more = len(rows) > limit and kept
+    return Page(items, encode_time_cursor(kept[-1].at, kept[-1].id) if more else None)
