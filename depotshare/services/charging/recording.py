@@ -6,14 +6,14 @@ writes back what changed and commits once; the blocks never commit."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from depotshare.domain.access.decision import AuthStatus, Decision
 from depotshare.domain.access.decision_chain import DecisionSource
 from depotshare.domain.charging.attribution import Attribution, TokenFacts
-from depotshare.domain.charging.meter import Reading, Sample, readings
+from depotshare.domain.charging.meter import Sample, readings
 from depotshare.domain.charging.sessions import Answer, ChargingSession, SessionState
 from depotshare.domain.common.errors import InvalidInput, NotFound
 from depotshare.services.access import authorization
@@ -91,7 +91,6 @@ async def open_session(
     auth: Authorization | None,
     *,
     start_known: bool = True,
-    readings: Iterable[Reading] = (),
 ) -> StoredSession:
     """Insert a session with its attribution frozen from `auth` (None: no token known, e.g. a
     2.0.1 transaction started by a cable plug-in). `start_known` False: first heard of by a later
@@ -104,7 +103,6 @@ async def open_session(
         req.started_at if start_known else None,
         attribution(site, req.id_token, req.id_token_type, auth),
         meter_start_wh=req.meter_start_wh,
-        readings=readings,
         answer=answer_of(auth.decision) if auth else None,
         accepted=auth is None or auth.decision.accepted,
         evse_id=req.evse_id,
