@@ -18,8 +18,8 @@ DAY_NAMES: tuple[DayName, ...] = get_args(DayName)  # index = date.weekday()
 _FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MINUTES_PER_DAY = 24 * 60
 ALL_DAYS = frozenset(range(7))
-# A week of back-to-back occurrences is "always open": the merge stops there.
-_MERGE_LIMIT = 8
+# Open without a break for over a week means open all week (the pattern repeats weekly).
+_ALWAYS_OPEN = timedelta(days=8)
 
 
 @dataclass(frozen=True)
@@ -88,11 +88,12 @@ def open_until(windows: Iterable[WeeklyWindow], at: datetime, zone: ZoneInfo) ->
     if not windows:
         return None
     end = at
-    for _ in range(_MERGE_LIMIT):
+    # Followed by time, not by count: several windows make several occurrences a day.
+    while end - at < _ALWAYS_OPEN:
         closes = [c for o, c in _occurrences(windows, end, zone) if o <= end < c]
         if not closes:
             return None if end == at else end
-        end = max(closes)
+        end = max(closes)  # later than `end`: the loop advances
     return None
 
 

@@ -181,6 +181,20 @@ def test_back_to_back_windows_close_at_the_end_of_the_last() -> None:
     assert open_until((parse_window(None, None),), friday_night, NEW_YORK) is None
 
 
+def test_a_stretch_of_many_back_to_back_windows_still_closes() -> None:
+    # Two windows alternating twice a day, every day but Thursday: from Saturday the stretch runs
+    # eleven occurrences to Thursday 03:45 (counting occurrences, it was taken for "open all week",
+    # so a local list entry never expired and a station admitted the card on Thursday).
+    windows = (
+        parse_window(["mon", "tue", "wed", "fri", "sat", "sun"], "12:15-03:45"),
+        parse_window(["mon", "tue", "wed", "sat", "sun"], "03:45-12:15"),
+    )
+    saturday = datetime(2025, 10, 25, 2, 0, tzinfo=BERLIN)
+    thursday = datetime(2025, 10, 30, 3, 45, tzinfo=BERLIN)
+    assert open_until(windows, saturday, BERLIN) == thursday
+    assert not is_open(windows, datetime(2025, 10, 31, 0, 30, tzinfo=BERLIN), BERLIN)  # thu's night
+
+
 @pytest.mark.parametrize(
     ("days", "hours", "path"),
     [
