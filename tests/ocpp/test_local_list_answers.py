@@ -20,7 +20,7 @@ from depotshare.domain.access.local_list import ListLimits, ListUpdate, ListUpda
 from depotshare.domain.charging import commands as cmd
 from depotshare.domain.charging.commands import InvalidAnswer
 from depotshare.domain.common.errors import StationError
-from depotshare.services.access import local_list_reports, local_lists
+from depotshare.services.access import local_list_reports, local_list_sync
 from depotshare.services.common.ports import StationCommands
 from depotshare.store.sites.models import ChargingStation
 from tests.ocpp.conftest import Served, raw_socket
@@ -198,7 +198,7 @@ async def test_a_sync_that_meets_an_invalid_answer_ends_in_a_clear_error(
             "GetLocalListVersion": {"listVersion": 0} if protocol == "ocpp1.6" else {"versionNumber": 0},
             "SendLocalList": {"status": "Bogus"},
         }
-        outcome = await local_lists.sync_station(
+        outcome = await local_list_sync.sync_station(
             served.runtime.uow, _port(served), await _station_pk(served, "HH-02"), timeout=5
         )
     assert [a for a, _ in station.asked][-2:] == ["GetLocalListVersion", "SendLocalList"]
@@ -211,6 +211,6 @@ async def test_a_sync_that_meets_an_invalid_answer_ends_in_a_clear_error(
         "the station's answer to SendLocalList is not valid OCPP"
     )
     assert view.next_sync_at is not None and view.last_attempt_at is not None
-    assert view.next_sync_at - view.last_attempt_at == local_lists.RETRY_AFTER  # tried again soon
+    assert view.next_sync_at - view.last_attempt_at == local_list_sync.RETRY_AFTER  # tried again soon
     # Nothing was listed: no LocalList entry in the decision log.
     assert [d for d in await access_decisions(served.runtime) if d.source == "LocalList"] == []

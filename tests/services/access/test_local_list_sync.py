@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from depotshare.domain.access.local_list import ListLimits, ListUpdate, ListUpdateStatus, ListVersion
 from depotshare.domain.charging import commands as cmd
-from depotshare.services.access import local_list_reports, local_lists
-from depotshare.services.access.local_lists import SyncOutcome
+from depotshare.services.access import local_list_reports, local_list_sync
+from depotshare.services.access.local_list_sync import SyncOutcome
 from depotshare.services.runtime import Runtime
 from depotshare.store.sites.models import ChargingStation
 from tests.ocpp.conftest import CARD, depot  # noqa: F401 - the depot fixture
@@ -52,7 +52,7 @@ async def _sync(runtime: Runtime, station: FakeStation) -> SyncOutcome:
     async with runtime.uow() as uow:
         pk = await uow.session.scalar(select(ChargingStation.id).where(ChargingStation.ocpp_id == "HH-02"))
     assert pk is not None
-    return await local_lists.sync_station(runtime.uow, station, pk, timeout=1)
+    return await local_list_sync.sync_station(runtime.uow, station, pk, timeout=1)
 
 
 def _sent(station: FakeStation) -> list[tuple[int, bool, list[str]]]:
