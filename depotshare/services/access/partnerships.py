@@ -3,7 +3,7 @@ org_admin of the host or above; grants: also facility managers); the partner sid
 partnerships naming it as partner and their grants, without the revenue share. The rules of one
 entry and the rules against the organisation tree are those the import keeps too (domain/access),
 so the API and the import give the same answers. Every
-change marks the local lists of the stations it touches (services/access/local_lists.py).
+change emits an event whose handler marks the local lists it touches (local_list_marks.py).
 
 A partnership is addressed by its key, or as `HOST:PARTNER` (organisation keys; a key never holds
 a colon) when it has none; a grant by its key within the partnership, or by its id when it has none.

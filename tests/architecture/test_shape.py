@@ -1,0 +1,119 @@
+"""The shape of the code, checked (docs/architecture.md, ADR 5): capabilities reach each other
+through their services, one writer of the audit log, modules small enough to read. Where the
+code does not meet a rule yet, the exception is listed here by name: such a list may only shrink."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from tests.support.paths import REPO
+
+PACKAGE = REPO / "depotshare"
+CAPABILITIES = {"orgs", "fleet", "sites", "charging", "access", "roaming", "setup", "common"}
+MAX_LINES = 400
+
+# Services that still read another capability's store directly (issue 9: to go through the other
+# capability's service functions).
+KNOWN_STORE_REACHES = {
+    ("services/access/authorization.py", "depotshare.store.charging.recording"),
+    ("services/access/decisions.py", "depotshare.store.charging.queries"),
+    ("services/access/local_list_facts.py", "depotshare.store.charging.recording"),
+    ("services/access/decision_chain.py", "depotshare.store.sites.locations"),
+    ("services/charging/queries.py", "depotshare.store.fleet.cost_centres"),
+    ("services/charging/queries.py", "depotshare.store.fleet.employees"),
+    ("services/charging/queries.py", "depotshare.store.fleet.vehicles"),
+    ("services/charging/queries.py", "depotshare.store.orgs.organisations"),
+    ("services/charging/queries.py", "depotshare.store.sites.locations"),
+    ("services/common/ownership.py", "depotshare.store.fleet.cost_centres"),
+    ("services/roaming/ocpi_locations.py", "depotshare.store.sites.stations"),
+    ("services/sites/connected_stations.py", "depotshare.store.charging.recording"),
+    ("services/sites/stations.py", "depotshare.store.orgs.organisations"),
+    ("services/sites/station_status.py", "depotshare.store.charging.queries"),
+    # The import and the first run write through the capabilities' stores; to become the
+    # capabilities' apply_<thing>() building blocks that the REST use cases share.
+    ("services/setup/bootstrap.py", "depotshare.store.orgs.organisations"),
+    ("services/setup/bootstrap.py", "depotshare.store.orgs.users"),
+    ("services/setup/importer_partners.py", "depotshare.store.access.partnerships"),
+}
+KNOWN_LONG_MODULES = {
+    "services/access/partnerships.py",
+}
+
+
+def _modules(*layers: str) -> Iterator[tuple[str, ast.Module]]:
+    for layer in layers:
+        for path in sorted((PACKAGE / layer).rglob("*.py")):
+            yield str(path.relative_to(PACKAGE)), ast.parse(path.read_text())
+
+
+def _imports(tree: ast.Module) -> Iterator[tuple[str, list[str]]]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            if node.module.count(".") == 2:  # `from depotshare.store.charging import recording`
+                for alias in node.names:
+                    yield f"{node.module}.{alias.name}", []
+            else:
+                yield node.module, [a.name for a in node.names]
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, []
+
+
+def _capability(module: str, layer: str) -> str | None:
+    parts = module.split(".")
+    if len(parts) > 2 and parts[0] == "depotshare" and parts[1] == layer and parts[2] in CAPABILITIES:
+        return parts[2]
+    return None
+
+
+def _owner(rel: str) -> str | None:
+    parts = rel.split("/")
+    return parts[1] if len(parts) > 2 and parts[1] in CAPABILITIES else None
+
+
+def test_services_reach_another_capability_only_through_its_services() -> None:
+    found = set()
+    for rel, tree in _modules("services"):
+        own = _owner(rel)
+        for module, _ in _imports(tree):
+            other = _capability(module, "store")
+            # Tables are the shared schema; repositories are the owning capability's business.
+            if other not in (None, own, "common") and not module.endswith(".models"):
+                found.add((rel, module))
+    assert found - KNOWN_STORE_REACHES == set(), "use the other capability's service functions"
+    assert KNOWN_STORE_REACHES - found == set(), "paid off: remove it from KNOWN_STORE_REACHES"
+
+
+def test_no_capability_imports_another_s_private_names() -> None:
+    found = []
+    for rel, tree in _modules("services", "store", "domain"):
+        own = _owner(rel)
+        for module, names in _imports(tree):
+            layer = module.split(".")[1] if module.count(".") >= 1 else ""
+            other = _capability(module, layer)
+            if other not in (None, own, "common"):
+                found += [f"{rel}: {module}.{n}" for n in names if n.startswith("_")]
+    assert found == []
+
+
+def test_only_the_audit_trail_writes_the_audit_log() -> None:
+    writers = []
+    for rel, tree in _modules("services", "api", "ocpp", "ocpi", "cli"):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                name = ast.unparse(node.func)
+                if name in ("audit.record", "AuditEntry") and rel != "services/common/audit_trail.py":
+                    writers.append(f"{rel}:{node.lineno}")
+    assert writers == [], "emit a Changed event; services/common/audit_trail.py records it"
+
+
+def test_service_and_store_modules_stay_readable() -> None:
+    long = {
+        str(path.relative_to(PACKAGE))
+        for layer in ("services", "store")
+        for path in (PACKAGE / layer).rglob("*.py")
+        if "migrations" not in path.parts and len(path.read_text().splitlines()) > MAX_LINES
+    }
+    assert long - KNOWN_LONG_MODULES == set(), f"split by purpose: over {MAX_LINES} lines"
+    assert KNOWN_LONG_MODULES - long == set(), "paid off: remove it from KNOWN_LONG_MODULES"
