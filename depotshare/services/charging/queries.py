@@ -18,15 +18,14 @@ from depotshare.services.common.access import found
 from depotshare.services.common.csv_export import EXPORT_BATCH, cell, stream
 from depotshare.services.common.pagination import Page, decode_cursor
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import access_org
+from depotshare.services.fleet.cost_centres import cost_centre_codes
+from depotshare.services.fleet.employees import employee_keys
+from depotshare.services.fleet.vehicles import vehicle_keys
+from depotshare.services.orgs.organisations import access_org, org_keys
 from depotshare.services.runtime import Runtime
+from depotshare.services.sites.locations import location_keys
 from depotshare.store.charging import queries as repo
 from depotshare.store.charging.models import ChargingSession, MeterValue
-from depotshare.store.fleet.cost_centres import codes_by_id
-from depotshare.store.fleet.employees import keys_by_id as employee_keys
-from depotshare.store.fleet.vehicles import keys_by_id as vehicle_keys
-from depotshare.store.orgs.organisations import keys_by_id as org_keys
-from depotshare.store.sites.locations import keys_by_id as location_keys
 
 _KWH = Decimal("0.001")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -137,13 +136,13 @@ async def _views(uow: UnitOfWork, actor: Actor, sessions: list[ChargingSession])
     s = uow.session
     fleet_ids = await repo.fleet_side(s, actor.scope, [r.id for r in sessions])
     stations = await repo.station_ids_by_id(s, [r.station_id for r in sessions])
-    locations = await location_keys(s, [r.location_id for r in sessions])
-    orgs = await org_keys(s, [r.owner_org_id for r in sessions] + [r.token_org_id for r in sessions])
+    locations = await location_keys(uow, [r.location_id for r in sessions])
+    orgs = await org_keys(uow, [r.owner_org_id for r in sessions] + [r.token_org_id for r in sessions])
     tokens = await repo.token_uids_by_id(s, [r.token_id for r in sessions])
     fleet = [r for r in sessions if r.id in fleet_ids]
-    employees = await employee_keys(s, [r.employee_id for r in fleet])
-    vehicles = await vehicle_keys(s, [r.vehicle_id for r in fleet])
-    codes = await codes_by_id(s, [r.cost_centre_id for r in fleet])
+    employees = await employee_keys(uow, [r.employee_id for r in fleet])
+    vehicles = await vehicle_keys(uow, [r.vehicle_id for r in fleet])
+    codes = await cost_centre_codes(uow, [r.cost_centre_id for r in fleet])
     out = []
     for r in sessions:
         fleet_side = r.id in fleet_ids

@@ -3,6 +3,7 @@ a driver uses to see its own cards and sessions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,6 +86,11 @@ def _snapshot(view: EmployeeView) -> dict[str, object]:
         "cost_centre": view.cost_centre,
         "user": view.user,
     }
+
+
+async def employee_keys(uow: UnitOfWork, ids: Sequence[int | None]) -> dict[int, str]:
+    """Keys of employees by id, for the views of other capabilities (one query)."""
+    return await repo.keys_by_id(uow.session, ids)
 
 
 async def access_employee(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Employee:

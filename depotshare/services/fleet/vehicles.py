@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,6 +86,11 @@ def _snapshot(view: VehicleView) -> dict[str, object]:
         "cost_centre": view.cost_centre,
         "employee": view.employee,
     }
+
+
+async def vehicle_keys(uow: UnitOfWork, ids: Sequence[int | None]) -> dict[int, str]:
+    """Keys of vehicles by id, for the views of other capabilities (one query)."""
+    return await repo.keys_by_id(uow.session, ids)
 
 
 async def access_vehicle(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Vehicle:
