@@ -31,9 +31,7 @@ KNOWN_STORE_REACHES = {
     ("services/setup/bootstrap.py", "depotshare.store.orgs.users"),
     ("services/setup/importer_partners.py", "depotshare.store.access.partnerships"),
 }
-KNOWN_LONG_MODULES = {
-    "services/access/partnerships.py",
-}
+KNOWN_LONG_MODULES: set[str] = set()
 
 
 def _modules(*layers: str) -> Iterator[tuple[str, ast.Module]]:

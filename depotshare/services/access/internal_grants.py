@@ -21,7 +21,7 @@ from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Problems
 from depotshare.domain.common.keys import as_id
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.access.partnerships import (
+from depotshare.services.access.grant_shapes import (
     GrantPatch,
     GrantSpec,
     InternalGrantView,

@@ -12,8 +12,8 @@ from depotshare.api.schemas.common import PageOut
 from depotshare.api.schemas.partnerships import InternalGrantCreate, InternalGrantUpdate
 from depotshare.domain.access.grants import GrantStatus
 from depotshare.services.access import internal_grants
+from depotshare.services.access.grant_shapes import GrantPatch, GrantSpec, InternalGrantView
 from depotshare.services.access.internal_grants import InternalGrantSpec
-from depotshare.services.access.partnerships import GrantPatch, GrantSpec, InternalGrantView
 
 router = APIRouter(prefix="/internal-grants", tags=["internal grants"])
 

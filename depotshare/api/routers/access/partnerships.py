@@ -13,14 +13,9 @@ from depotshare.api.schemas.common import PageOut
 from depotshare.api.schemas.partnerships import GrantBody, PartnershipCreate, PartnershipUpdate
 from depotshare.domain.access.grants import GrantStatus, PartnershipStatus
 from depotshare.domain.access.partnerships import PartnershipIn
-from depotshare.services.access import partnerships
-from depotshare.services.access.partnerships import (
-    GrantPatch,
-    GrantSpec,
-    GrantView,
-    PartnershipPatch,
-    PartnershipView,
-)
+from depotshare.services.access import grants, partnerships
+from depotshare.services.access.grant_shapes import GrantPatch, GrantSpec, GrantView
+from depotshare.services.access.partnerships import PartnershipPatch, PartnershipView
 
 router = APIRouter(prefix="/partnerships", tags=["partnerships"])
 
@@ -79,17 +74,17 @@ async def list_grants(
     cursor: Cursor = None,
     status: GrantStatus | None = None,
 ) -> object:
-    return await partnerships.list_grants(uow, actor, ref, status=status, cursor=cursor, limit=limit)
+    return await grants.list_grants(uow, actor, ref, status=status, cursor=cursor, limit=limit)
 
 
 @router.post("/{ref}/grants", response_model=GrantView, status_code=201)
 async def create_grant(ref: Ref, body: GrantBody, uow: UoW, actor: CurrentActor) -> object:
-    return await partnerships.create_grant(uow, actor, ref, GrantSpec(body.entry(), body.subject))
+    return await grants.create_grant(uow, actor, ref, GrantSpec(body.entry(), body.subject))
 
 
 @router.get("/{ref}/grants/{grant}", response_model=GrantView)
 async def get_grant(ref: Ref, grant: GrantRef, uow: UoW, actor: CurrentActor) -> object:
-    return await partnerships.get_grant(uow, actor, ref, grant)
+    return await grants.get_grant(uow, actor, ref, grant)
 
 
 @router.patch("/{ref}/grants/{grant}", response_model=GrantView)
@@ -97,10 +92,10 @@ async def update_grant(ref: Ref, grant: GrantRef, body: GrantBody, uow: UoW, act
     given = frozenset(body.model_fields_set)
     values = body.entry().model_dump(exclude_unset=True)
     patch = GrantPatch(given, values, body.subject)
-    return await partnerships.update_grant(uow, actor, ref, grant, patch)
+    return await grants.update_grant(uow, actor, ref, grant, patch)
 
 
 @router.delete("/{ref}/grants/{grant}", status_code=204)
 async def delete_grant(ref: Ref, grant: GrantRef, uow: UoW, actor: CurrentActor) -> Response:
-    await partnerships.delete_grant(uow, actor, ref, grant)
+    await grants.delete_grant(uow, actor, ref, grant)
     return Response(status_code=204)

@@ -1,0 +1,232 @@
+"""A partnership's access grants over the API: the host side writes them (org_admin of the host or
+above, or a facility manager there), the partner side reads them; a grant is addressed by its key
+within the partnership, or by its id when it has none. Every change emits GrantChanged (audit, local
+lists)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from depotshare.domain.access.events import GrantChanged, GrantReshaping
+from depotshare.domain.access.grant_terms import (
+    GrantIn,
+    check_grant,
+    grant_values,
+)
+from depotshare.domain.access.grants import GrantStatus
+from depotshare.domain.common.actor import Actor
+from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Problems
+from depotshare.domain.orgs import tree
+from depotshare.domain.orgs.roles import Action
+from depotshare.services.access.grant_shapes import (
+    SCOPE_FIELDS,
+    GrantPatch,
+    GrantSpec,
+    GrantView,
+    grant_places,
+    grant_snapshot,
+    grant_terms,
+    merged_entry,
+    scope_rows,
+)
+from depotshare.services.access.partnerships import GRANTS, access_partnership, partnership_ref
+from depotshare.services.common.access import require
+from depotshare.services.common.ownership import org_by_id
+from depotshare.services.common.pagination import Page, decode_cursor, page_of
+from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.orgs.organisations import org_keys
+from depotshare.store.access import partnerships as repo
+from depotshare.store.access.models import Grant, Partnership
+from depotshare.store.access.partnerships import delete_grant_scopes
+from depotshare.store.orgs.models import Organisation
+
+
+async def _grant_views(uow: UnitOfWork, partnership: Partnership, rows: list[Grant]) -> dict[int, GrantView]:
+    s = uow.session
+    keys = await org_keys(
+        uow, [partnership.host_org_id, partnership.partner_org_id, *[g.subject_org_id for g in rows]]
+    )
+    places = await repo.places_of(s, [g.id for g in rows])
+    return {
+        g.id: GrantView(
+            ref=g.key if g.key is not None else str(g.id),
+            id=g.id,
+            key=g.key,
+            partnership=partnership_ref(partnership, keys),
+            host=keys[partnership.host_org_id],
+            partner=keys[partnership.partner_org_id],
+            subject=keys.get(g.subject_org_id or 0),
+            **grant_terms(g, places.get(g.id, [])),
+        )
+        for g in rows
+    }
+
+
+async def _grant_view(uow: UnitOfWork, partnership: Partnership, row: Grant) -> GrantView:
+    return (await _grant_views(uow, partnership, [row]))[row.id]
+
+
+def _grant_snapshot(view: GrantView) -> dict[str, Any]:
+    return grant_snapshot(view, {"partnership": view.partnership})
+
+
+async def _access_grant(
+    uow: UnitOfWork, actor: Actor, ref: str, grant: str, action: Action = Action.READ
+) -> tuple[Partnership, Grant]:
+    partnership = await access_partnership(uow, actor, ref)
+    row = await repo.grant_scoped(uow.session, actor.scope, partnership.id, grant)
+    if row is None:
+        raise NotFound(f"grant {grant!r} of partnership {ref!r} not found")
+    if action is Action.WRITE:
+        await _require_grant_write(uow, actor, partnership, f"grant {grant!r}")
+    return partnership, row
+
+
+async def _require_grant_write(
+    uow: UnitOfWork, actor: Actor, partnership: Partnership, what: str
+) -> Organisation:
+    host = await org_by_id(uow, partnership.host_org_id)
+    require(actor.scope, GRANTS, Action.WRITE, host.path, what)
+    return host
+
+
+async def list_grants(
+    uow: UnitOfWork,
+    actor: Actor,
+    ref: str,
+    *,
+    status: GrantStatus | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[GrantView]:
+    partnership = await access_partnership(uow, actor, ref)
+    rows = await repo.grants_of(
+        uow.session,
+        actor.scope,
+        partnership.id,
+        status=status.value if status else None,
+        after_id=decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    views = await _grant_views(uow, partnership, rows[:limit])
+    return page_of(rows, limit, lambda g: g.id, lambda g: views[g.id])
+
+
+async def get_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str) -> GrantView:
+    partnership, row = await _access_grant(uow, actor, ref, grant)
+    return await _grant_view(uow, partnership, row)
+
+
+async def _check_grant(
+    uow: UnitOfWork, spec: GrantSpec, partnership: Partnership, host: Organisation
+) -> tuple[GrantIn, int | None, list[tuple[int | None, int | None, int | None]]]:
+    problems = Problems()
+    entry = check_grant(spec.entry, "body", problems)
+    subject_id = None
+    if spec.subject is not None:
+        partner = await org_by_id(uow, partnership.partner_org_id)
+        subject = await repo.org_by_key(uow.session, spec.subject)
+        if subject is None or not tree.is_within(subject.path, partner.path):
+            problems.add(
+                "body.subject", f"{spec.subject!r} is not {partner.key!r} or one of its organisations"
+            )
+        elif subject.id != partner.id:
+            subject_id = subject.id
+    places = await grant_places(uow, entry, host, problems) if not problems.found else []
+    problems.raise_if_any()
+    return entry, subject_id, places
+
+
+async def _check_grant_key(
+    uow: UnitOfWork, partnership: Partnership, key: str | None, row_id: int | None
+) -> None:
+    if key is None:
+        return
+    if await repo.grant_key_taken(uow.session, partnership.id, key, row_id):
+        raise Conflict(f"key: the partnership already has a grant {key!r}")
+
+
+async def create_grant(uow: UnitOfWork, actor: Actor, ref: str, spec: GrantSpec) -> GrantView:
+    partnership = await access_partnership(uow, actor, ref)
+    host = await _require_grant_write(uow, actor, partnership, f"grants of partnership {ref!r}")
+    entry, subject_id, places = await _check_grant(uow, spec, partnership, host)
+    await _check_grant_key(uow, partnership, entry.key, None)
+    row = Grant(
+        partnership_id=partnership.id,
+        host_org_id=partnership.host_org_id,
+        subject_org_id=subject_id,
+        **grant_values(entry),
+    )
+    uow.session.add(row)
+    await uow.flush()
+    uow.session.add_all(scope_rows(row.id, places))
+    await uow.flush()
+    view = await _grant_view(uow, partnership, row)
+    await uow.emit(
+        GrantChanged(
+            actor=actor,
+            entity_id=row.id,
+            action="create",
+            org_id=partnership.host_org_id,
+            after=_grant_snapshot(view),
+            grant_id=row.id,
+        )
+    )
+    await uow.commit()
+    return view
+
+
+async def update_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str, patch: GrantPatch) -> GrantView:
+    partnership, row = await _access_grant(uow, actor, ref, grant, Action.WRITE)
+    host = await org_by_id(uow, partnership.host_org_id)
+    before_view = await _grant_view(uow, partnership, row)
+    entry = merged_entry(before_view, patch)
+    given = patch.given - {"subject"}
+    subject = patch.subject if "subject" in patch.given else before_view.subject
+    checked, subject_id, places = await _check_grant(uow, GrantSpec(entry, subject), partnership, host)
+    await _check_grant_key(uow, partnership, checked.key, row.id)
+    if "key" in given and checked.key is None and row.key is not None:
+        raise InvalidInput("body.key", "a grant keeps its key once it has one")
+    await uow.emit(GrantReshaping(grant_id=row.id))
+    for column, value in {**grant_values(checked), "subject_org_id": subject_id}.items():
+        if getattr(row, column) != value:
+            setattr(row, column, value)
+    if given & set(SCOPE_FIELDS):
+        await delete_grant_scopes(uow.session, row.id)
+        uow.session.add_all(scope_rows(row.id, places))
+    await uow.flush()
+    await uow.session.refresh(row)
+    view = await _grant_view(uow, partnership, row)
+    before, after = _grant_snapshot(before_view), _grant_snapshot(view)
+    if after != before:
+        await uow.emit(
+            GrantChanged(
+                actor=actor,
+                entity_id=row.id,
+                action="update",
+                org_id=partnership.host_org_id,
+                before=before,
+                after=after,
+                grant_id=row.id,
+            )
+        )
+    await uow.commit()
+    return view
+
+
+async def delete_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str) -> None:
+    partnership, row = await _access_grant(uow, actor, ref, grant, Action.WRITE)
+    before = _grant_snapshot(await _grant_view(uow, partnership, row))
+    await uow.emit(  # before its places go
+        GrantChanged(
+            actor=actor,
+            entity_id=row.id,
+            action="delete",
+            org_id=partnership.host_org_id,
+            before=before,
+            grant_id=row.id,
+        )
+    )
+    await delete_grant_scopes(uow.session, row.id)
+    await uow.session.delete(row)
+    await uow.commit()
