@@ -17,11 +17,9 @@ MAX_LINES = 400
 # capability's service functions).
 KNOWN_STORE_REACHES = {
     ("services/access/authorization.py", "depotshare.store.charging.recording"),
-    ("services/access/decisions.py", "depotshare.store.charging.queries"),
     ("services/access/local_list_facts.py", "depotshare.store.charging.recording"),
     ("services/access/decision_chain.py", "depotshare.store.sites.locations"),
     ("services/common/ownership.py", "depotshare.store.fleet.cost_centres"),
-    ("services/roaming/ocpi_locations.py", "depotshare.store.sites.stations"),
     ("services/sites/connected_stations.py", "depotshare.store.charging.recording"),
     ("services/sites/stations.py", "depotshare.store.orgs.organisations"),
     ("services/sites/station_status.py", "depotshare.store.charging.queries"),

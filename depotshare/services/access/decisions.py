@@ -21,9 +21,9 @@ from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import find_org, org_keys, subtree_filter
 from depotshare.services.runtime import Runtime
 from depotshare.services.sites.locations import location_keys
+from depotshare.services.sites.stations import station_ids
 from depotshare.store.access import decisions as repo
 from depotshare.store.access.models import AccessDecision
-from depotshare.store.charging.queries import station_ids_by_id
 
 INTERNAL = "internal"  # the grant of an accepted decision without one: the owner's implicit grant
 CSV_COLUMNS = (
@@ -121,7 +121,7 @@ async def _views(uow: UnitOfWork, rows: list[AccessDecision]) -> list[DecisionVi
     """Views of a page: one query per kind of reference, never one per row."""
     s = uow.session
     locations = await location_keys(uow, [r.location_id for r in rows])
-    stations = await station_ids_by_id(s, [r.station_id for r in rows if r.station_id is not None])
+    stations = await station_ids(uow, [r.station_id for r in rows if r.station_id is not None])
     orgs = await org_keys(uow, [r.token_org_id for r in rows] + [r.partner_org_id for r in rows])
     grants = await repo.grant_keys_by_id(s, [r.grant_id for r in rows])
     return [

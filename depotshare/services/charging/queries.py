@@ -24,6 +24,7 @@ from depotshare.services.fleet.vehicles import vehicle_keys
 from depotshare.services.orgs.organisations import access_org, org_keys
 from depotshare.services.runtime import Runtime
 from depotshare.services.sites.locations import location_keys
+from depotshare.services.sites.stations import station_ids
 from depotshare.store.charging import queries as repo
 from depotshare.store.charging.models import ChargingSession, MeterValue
 
@@ -135,7 +136,7 @@ async def _views(uow: UnitOfWork, actor: Actor, sessions: list[ChargingSession])
     """Views of a page of sessions: one query per kind of reference, never one per row."""
     s = uow.session
     fleet_ids = await repo.fleet_side(s, actor.scope, [r.id for r in sessions])
-    stations = await repo.station_ids_by_id(s, [r.station_id for r in sessions])
+    stations = await station_ids(uow, [r.station_id for r in sessions])
     locations = await location_keys(uow, [r.location_id for r in sessions])
     orgs = await org_keys(uow, [r.owner_org_id for r in sessions] + [r.token_org_id for r in sessions])
     tokens = await repo.token_uids_by_id(s, [r.token_id for r in sessions])

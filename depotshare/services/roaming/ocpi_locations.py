@@ -17,12 +17,12 @@ from depotshare.domain.common.errors import NotFound
 from depotshare.domain.roaming.ocpi_locations import EvseStatus, evse_status
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.sites.connected_stations import is_online
+from depotshare.services.sites.stations import station_evses
 from depotshare.store.charging.models import ConnectorStatus
 from depotshare.store.common.base import utcnow
 from depotshare.store.roaming import ocpi_locations as repo
 from depotshare.store.roaming.ocpi_locations import ExposedLocation
 from depotshare.store.sites.models import ChargingStation, Connector, Evse
-from depotshare.store.sites.stations import evses_of
 
 ACCEPTED = "accepted"  # stations waiting for an operator (pending) or rejected are not offered
 
@@ -120,7 +120,7 @@ async def _snapshots(
         for s in await repo.stations_at(uow.session, [f.location.id for f in found])
         if s.registration_status == ACCEPTED
     ]
-    evses = await evses_of(uow.session, [s.id for s in stations])
+    evses = await station_evses(uow, [s.id for s in stations])
     statuses: dict[tuple[int, int, int], ConnectorStatus] = {
         (st.station_id, st.evse_id, st.connector_id): st
         for st in await repo.statuses_of(uow.session, [s.id for s in stations])

@@ -151,6 +151,16 @@ async def owner(uow: UnitOfWork, station: ChargingStation) -> tuple[Location, Or
     return loc, await org_by_id(uow, loc.org_id)
 
 
+async def station_ids(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:
+    """Station pk -> OCPP identity, for the views of other capabilities (one query)."""
+    return await repo.station_ids_by_id(uow.session, ids)
+
+
+async def station_evses(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, repo.EvseRows]:
+    """The EVSEs with their connectors of these stations (by pk), for other capabilities' views."""
+    return await repo.evses_of(uow.session, ids)
+
+
 async def access_station(
     uow: UnitOfWork, actor: Actor, station_id: str, action: Action = Action.READ
 ) -> ChargingStation:

@@ -97,17 +97,6 @@ def _filters(where: SessionFilter) -> list[ColumnElement[bool]]:
     return out
 
 
-async def station_ids_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
-    """Station pk -> OCPP identity."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    rows = await session.execute(
-        select(ChargingStation.id, ChargingStation.ocpp_id).where(ChargingStation.id.in_(wanted))
-    )
-    return {r.id: r.ocpp_id for r in rows}
-
-
 async def token_uids_by_id(session: AsyncSession, ids: Sequence[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:

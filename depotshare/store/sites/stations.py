@@ -139,3 +139,14 @@ async def replace_evses(session: AsyncSession, station_pk: int, specs: Sequence[
             await add_evse(session, station_pk, spec)
         else:
             await replace_connectors(session, row, spec.connectors)
+
+
+async def station_ids_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    """Station pk -> OCPP identity."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(ChargingStation.id, ChargingStation.ocpp_id).where(ChargingStation.id.in_(wanted))
+    )
+    return {r.id: r.ocpp_id for r in rows}
