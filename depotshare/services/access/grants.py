@@ -17,7 +17,7 @@ from depotshare.domain.access.grants import GrantStatus
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Problems
 from depotshare.domain.orgs import tree
-from depotshare.domain.orgs.roles import Action
+from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access.grant_shapes import (
     SCOPE_FIELDS,
     GrantPatch,
@@ -29,7 +29,7 @@ from depotshare.services.access.grant_shapes import (
     merged_entry,
     scope_rows,
 )
-from depotshare.services.access.partnerships import GRANTS, access_partnership, partnership_ref
+from depotshare.services.access.partnerships import access_partnership, partnership_ref
 from depotshare.services.common.access import require
 from depotshare.services.common.ownership import org_by_id
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
@@ -39,6 +39,8 @@ from depotshare.store.access import partnerships as repo
 from depotshare.store.access.models import Grant, Partnership
 from depotshare.store.access.partnerships import delete_grant_scopes
 from depotshare.store.orgs.models import Organisation
+
+GRANTS = Resource.GRANTS
 
 
 async def _grant_views(uow: UnitOfWork, partnership: Partnership, rows: list[Grant]) -> dict[int, GrantView]:

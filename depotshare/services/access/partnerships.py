@@ -35,7 +35,7 @@ from depotshare.store.access import partnerships as repo
 from depotshare.store.access.models import Partnership
 from depotshare.store.orgs.models import Organisation
 
-PARTNERSHIPS, GRANTS = Resource.PARTNERSHIPS, Resource.GRANTS
+PARTNERSHIPS = Resource.PARTNERSHIPS
 PARTNERSHIP_FIELDS = ("key", "status", "valid_from", "valid_until", "tariff", "revenue_share")
 
 

@@ -30,7 +30,6 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessionmaker()
-        self.events = []
         return self
 
     async def __aexit__(
