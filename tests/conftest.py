@@ -1,12 +1,14 @@
 """Test fixtures on real parts: a migrated SQLite or PostgreSQL database (chosen by
 DEPOTSHARE_TEST_DATABASE; one per pytest-xdist worker), the real FastAPI app over ASGI, and a
 clean database per test. A test that reaches no database runs in the SQLite pass only: running
-it again against PostgreSQL would test nothing new."""
+it again against PostgreSQL would test nothing new. The input fuzzers (marked `stricter_engine`)
+run once: against PostgreSQL, which refuses more input than SQLite, when `make test` runs its pass."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi import FastAPI
@@ -24,6 +26,7 @@ from depotshare.config import Settings, get_settings
 from depotshare.ocpp.admission import BootGate
 from depotshare.services.runtime import Runtime
 from tests.support import databases
+from tests.support.clock import FakeClock
 
 # No per-example deadline and no "too slow" health check: on a loaded CI machine both fail a
 # correct rule now and then. CI draws the same examples every run (derandomize), so a red CI
@@ -50,12 +53,19 @@ def pytest_report_header() -> str:
     return f"database backend: {BACKEND}" + (f" ({PG_URL})" if BACKEND == "postgresql" else "")
 
 
+def _runs_in_this_pass(item: pytest.Item) -> bool:
+    if BACKEND == "postgresql":
+        return bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+    # `make test` says when a PostgreSQL pass runs beside this one (DEPOTSHARE_TEST_PG_PASS=1).
+    return not (
+        item.get_closest_marker("stricter_engine") and os.environ.get("DEPOTSHARE_TEST_PG_PASS") == "1"
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if BACKEND != "postgresql":
-        return
     keep, drop = [], []
     for item in items:
-        (keep if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) else drop).append(item)
+        (keep if _runs_in_this_pass(item) else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -87,6 +97,15 @@ async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
         await rt.migrate()
     yield rt
     await rt.close()
+
+
+@pytest.fixture
+def clock(runtime: Runtime) -> Iterator[FakeClock]:
+    """The runtime's clock, set to a Monday morning and moved by the test; the system clock again after."""
+    fake = FakeClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    system, runtime.clock = runtime.clock, fake
+    yield fake
+    runtime.clock = system
 
 
 @pytest.fixture(autouse=True)

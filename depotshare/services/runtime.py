@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from depotshare.config import Settings
 from depotshare.services.common import migrations
-from depotshare.services.common.ports import StationCommands
+from depotshare.services.common.ports import Clock, StationCommands, SystemClock
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.handlers import event_handlers
 from depotshare.store.common.database import make_engine, make_sessionmaker
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
+        self.clock: Clock = clock or SystemClock()  # tests of time rules set their own
         self.engine = make_engine(settings.database_url, echo=settings.log_sql)
         self._sessionmaker = make_sessionmaker(self.engine)
         self.handlers = event_handlers()
@@ -21,7 +22,7 @@ class Runtime:
         self.station_commands: StationCommands | None = None
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self._sessionmaker, self.handlers)
+        return UnitOfWork(self._sessionmaker, self.handlers, self.clock)
 
     async def migrate(self) -> None:
         await migrations.upgrade_engine(self.engine)

@@ -30,6 +30,50 @@ KNOWN_STORE_REACHES = {
     ("services/setup/importer_partners.py", "depotshare.store.access.partnerships"),
 }
 KNOWN_LONG_MODULES: set[str] = set()
+# Services that still use the ORM session themselves (issue 9: to ask their capability's repository,
+# handed out by the unit of work, instead).
+KNOWN_SESSION_USERS = {
+    "services/access/authorization.py",
+    "services/access/decision_chain.py",
+    "services/access/decisions.py",
+    "services/access/grant_shapes.py",
+    "services/access/grants.py",
+    "services/access/internal_grants.py",
+    "services/access/local_list_facts.py",
+    "services/access/local_list_marks.py",
+    "services/access/local_list_reports.py",
+    "services/access/local_list_sync.py",
+    "services/access/local_lists.py",
+    "services/access/partnerships.py",
+    "services/charging/meter_values.py",
+    "services/charging/queries.py",
+    "services/charging/recording.py",
+    "services/charging/transaction_events.py",
+    "services/common/audit_trail.py",
+    "services/common/ownership.py",
+    "services/fleet/cost_centres.py",
+    "services/fleet/employees.py",
+    "services/fleet/tokens.py",
+    "services/fleet/vehicles.py",
+    "services/orgs/audit_log.py",
+    "services/orgs/auth.py",
+    "services/orgs/organisations.py",
+    "services/orgs/users.py",
+    "services/roaming/ocpi_locations.py",
+    "services/roaming/partners.py",
+    "services/setup/bootstrap.py",
+    "services/setup/exporter.py",
+    "services/setup/importer.py",
+    "services/setup/importer_assets.py",
+    "services/setup/importer_orgs.py",
+    "services/setup/importer_partners.py",
+    "services/setup/importer_roaming.py",
+    "services/sites/connected_stations.py",
+    "services/sites/evses.py",
+    "services/sites/locations.py",
+    "services/sites/station_status.py",
+    "services/sites/stations.py",
+}
 
 
 def _modules(*layers: str) -> Iterator[tuple[str, ast.Module]]:
@@ -108,3 +152,30 @@ def test_service_and_store_modules_stay_readable() -> None:
     }
     assert long - KNOWN_LONG_MODULES == set(), f"split by purpose: over {MAX_LINES} lines"
     assert KNOWN_LONG_MODULES - long == set(), "paid off: remove it from KNOWN_LONG_MODULES"
+
+
+def _session_uses(tree: ast.Module) -> Iterator[int]:
+    """Lines that touch the ORM session or import SQLAlchemy."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            touched = node.attr == "session"
+        elif isinstance(node, ast.ImportFrom):
+            touched = (node.module or "").split(".")[0] == "sqlalchemy"
+        elif isinstance(node, ast.Import):
+            touched = any(a.name.split(".")[0] == "sqlalchemy" for a in node.names)
+        else:
+            continue
+        if touched:
+            yield node.lineno
+
+
+# The unit of work opens and ends the transaction; migrations run Alembic on the engine.
+_DATABASE_OWNERS = {"services/common/unit_of_work.py", "services/common/migrations.py"}
+
+
+def test_services_ask_repositories_and_never_touch_the_orm_session() -> None:
+    users = {
+        rel for rel, tree in _modules("services") if rel not in _DATABASE_OWNERS and any(_session_uses(tree))
+    }
+    assert users - KNOWN_SESSION_USERS == set(), "ask the capability's repository: uow.repo(...)"
+    assert KNOWN_SESSION_USERS - users == set(), "paid off: remove it from KNOWN_SESSION_USERS"

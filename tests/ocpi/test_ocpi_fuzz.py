@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -25,6 +26,7 @@ async def _seed(settings_: Settings) -> None:
         await rt.close()
 
 
+@pytest.mark.stricter_engine
 def test_no_ocpi_request_gives_a_server_error(runtime: Runtime, settings: Settings) -> None:
     del runtime  # migrated and cleaned by the shared fixtures
     asyncio.run(_seed(settings))

@@ -1,13 +1,26 @@
 """Ports: what the services need from the world outside the database, as Protocols. The OCPP
-gateway implements StationCommands; tests use small in-memory fakes that record calls."""
+gateway implements StationCommands, the system clock Clock; tests use small in-memory fakes that
+record calls, and a clock they set."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from depotshare.domain.charging.commands import Command, CommandResult, Query
 
 A = TypeVar("A")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware (UTC)."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
 
 class StationCommands(Protocol):

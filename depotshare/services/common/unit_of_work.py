@@ -1,10 +1,12 @@
-"""The unit of work: one database transaction per use case, committed by the service. It
-collects the use case's domain events and has them handled (services/common/events.py)."""
+"""The unit of work: one database transaction per use case, committed by the service. It hands
+out the capabilities' repositories over that transaction (`uow.repo(Vehicles)`) and the clock,
+and collects the use case's domain events and has them handled (services/common/events.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from types import TracebackType
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,16 +14,33 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from depotshare.domain.common.errors import Conflict
 from depotshare.domain.common.events import DomainEvent
 from depotshare.services.common.events import NO_HANDLERS, EventHandlers
+from depotshare.services.common.ports import Clock, SystemClock
+from depotshare.store.common.repository import Repository
+
+_R = TypeVar("_R", bound=Repository)
 
 
 class UnitOfWork:
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], handlers: EventHandlers = NO_HANDLERS
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        handlers: EventHandlers = NO_HANDLERS,
+        clock: Clock | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._handlers = handlers
+        self.clock: Clock = clock or SystemClock()  # services ask it, never datetime.now()
         self.session: AsyncSession
         self.events: list[DomainEvent] = []  # emitted since the last commit
+        self._repos: dict[type[Repository], Repository] = {}
+
+    def repo(self, kind: type[_R]) -> _R:
+        """The capability repository `kind` over this unit of work's transaction (one each)."""
+        found = self._repos.get(kind)
+        if found is None:
+            found = self._repos[kind] = kind(self.session)
+        assert isinstance(found, kind)
+        return found
 
     async def emit(self, event: DomainEvent) -> None:
         """State what happened; its handlers write what follows in this transaction."""
