@@ -65,6 +65,7 @@ KNOWN_SESSION_USERS = {
     "services/setup/exporter.py",
     "services/setup/importer.py",
     "services/setup/importer_assets.py",
+    "services/setup/importer_sites.py",
     "services/setup/importer_orgs.py",
     "services/setup/importer_partners.py",
     "services/setup/importer_roaming.py",

@@ -15,10 +15,11 @@ from depotshare.domain.setup import ImportFile, ImportSummary, Known, Plan, read
 from depotshare.services.access.local_list_marks import mark_all
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.runtime import Runtime
-from depotshare.services.setup.importer_assets import AssetWriter
+from depotshare.services.setup.importer_fleet import FleetEntries
 from depotshare.services.setup.importer_orgs import OrgWriter
 from depotshare.services.setup.importer_partners import PartnerWriter
 from depotshare.services.setup.importer_roaming import RoamingWriter
+from depotshare.services.setup.importer_sites import SiteEntries
 from depotshare.store.setup.importing import Catalogue, load_catalogue
 
 
@@ -98,7 +99,7 @@ class _Writer:
         """The sections in the order their references need: each may name what an earlier one wrote."""
         doc = self.plan.doc
         await OrgWriter(self.uow, self.cat, self.plan, self.summary, self.record).write()
-        await AssetWriter(self.uow, self.cat, self.plan, self.summary, self.record).write()
+        await ImportedAssets(self.uow, self.cat, self.plan, self.summary, self.record).write()
         partners = PartnerWriter(self.uow, self.cat, self.summary, self.record)
         for tariff in doc.tariffs:
             await partners.tariff(tariff)
@@ -130,3 +131,19 @@ class _Writer:
                 after=after,
             )
         )
+
+
+class ImportedAssets(FleetEntries, SiteEntries):
+    """The asset sections in the order their references need: employees, vehicles, locations
+    with their stations, tokens."""
+
+    async def write(self) -> None:
+        doc = self.plan.doc
+        for e in doc.employees:
+            await self.employee(e)
+        for v in doc.vehicles:
+            await self.vehicle(v)
+        for loc in doc.locations:
+            await self.location(loc)
+        for t in doc.tokens:
+            await self.token(t)

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from depotshare.cli import app
 from depotshare.config import Settings
 from depotshare.services.runtime import Runtime
-from depotshare.services.setup import importer, importer_assets
+from depotshare.services.setup import importer, importer_sites
 from depotshare.store.common.base import Base
 from depotshare.store.common.models import AuditEntry
 from depotshare.store.fleet.models import Token
@@ -141,7 +141,7 @@ async def test_a_failure_while_writing_rolls_everything_back(
     async def broken(*args: object) -> None:
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(importer_assets.AssetWriter, "station", broken)
+    monkeypatch.setattr(importer_sites.SiteEntries, "station", broken)
     with pytest.raises(RuntimeError):
         await importer.run_import_file(settings, write(tmp_path, BASE))
     for model in (Organisation, User, AuditEntry):
