@@ -7,17 +7,12 @@ from __future__ import annotations
 from typing import Protocol, TypeVar
 
 from depotshare.domain.common.actor import Actor
-from depotshare.domain.common.errors import Conflict, InvalidInput
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.access import found, require
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import access_org
-from depotshare.store.fleet.cost_centres import count_referrers
-from depotshare.store.fleet.models import CostCentre, Employee, Vehicle
 from depotshare.store.orgs.models import Organisation
-
-_Ref = TypeVar("_Ref", CostCentre, Employee, Vehicle)
 
 
 class _Owned(Protocol):
@@ -55,30 +50,3 @@ async def target_org(uow: UnitOfWork, actor: Actor, key: str, resource: Resource
 def in_lineage(org_id: int, org: Organisation) -> bool:
     """`org_id` is `org` itself or one of its ancestors."""
     return org_id in tree.ids_on_path(org.path)
-
-
-async def keep_reference(
-    uow: UnitOfWork,
-    model: type[_Ref],
-    ref_id: int | None,
-    org: Organisation,
-    path: str,
-) -> None:
-    """A reference left untouched by a move must still point into the new organisation's lineage."""
-    if ref_id is None:
-        return
-    ref = await uow.session.get(model, ref_id)
-    if ref is not None and not in_lineage(ref.org_id, org):
-        raise InvalidInput(
-            path, f"it belongs to an organisation outside {org.key!r} and its parents; change or clear it"
-        )
-
-
-async def ensure_not_stranded(
-    uow: UnitOfWork, references: dict[str, object], target_id: int, new_org: Organisation, what: str
-) -> None:
-    """Moving a referenced object must leave every referrer inside the new organisation's subtree."""
-    counts = await count_referrers(uow.session, references, target_id, outside=new_org.path)
-    if counts:
-        used = ", ".join(f"{n} {name}" for name, n in counts.items())
-        raise Conflict(f"org: {what} is used by {used} outside {new_org.key!r}; reassign them first")

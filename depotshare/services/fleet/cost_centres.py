@@ -12,11 +12,12 @@ from depotshare.domain.common.errors import Conflict, InvalidInput
 from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.ownership import ensure_not_stranded, org_by_id, reach, target_org
+from depotshare.services.common.ownership import org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.fleet.references import ensure_not_stranded
 from depotshare.services.orgs.organisations import org_keys, subtree_filter
-from depotshare.store.fleet import cost_centres as repo
+from depotshare.store.fleet.cost_centres import CostCentres
 from depotshare.store.fleet.models import CostCentre
 from depotshare.store.orgs.models import Organisation
 
@@ -45,7 +46,7 @@ async def resolve_cost_centre(
 ) -> CostCentre:
     """The cost centre `code` readable by the actor in `org` or its nearest ancestor."""
     lineage = tree.ids_on_path(org.path)
-    matches = await repo.find_visible(uow.session, actor.scope, code, lineage)
+    matches = await uow.repo(CostCentres).find_visible(actor.scope, code, lineage)
     if not matches:
         raise InvalidInput(path, f"no cost centre {code!r} in organisation {org.key!r} or its parents")
     return max(matches, key=lambda cc: lineage.index(cc.org_id))
@@ -53,14 +54,14 @@ async def resolve_cost_centre(
 
 async def cost_centre_codes(uow: UnitOfWork, ids: Sequence[int | None]) -> dict[int, str]:
     """Codes of cost centres by id, for the views of other capabilities (one query)."""
-    return await repo.codes_by_id(uow.session, ids)
+    return await uow.repo(CostCentres).codes_by_id(ids)
 
 
 async def access_cost_centre(
     uow: UnitOfWork, actor: Actor, cc_id: int, action: Action = Action.READ
 ) -> CostCentre:
     """The only way to reach a cost centre: NotFound when absent or invisible."""
-    row = await repo.get_scoped(uow.session, actor.scope, cc_id, Action.READ)
+    row = await uow.repo(CostCentres).get_scoped(actor.scope, cc_id, Action.READ)
     return await reach(uow, actor, row, f"cost centre {cc_id}", COST_CENTRES, action)
 
 
@@ -74,8 +75,8 @@ async def list_cost_centres(
     limit: int = 50,
 ) -> Page[CostCentreView]:
     prefix = await subtree_filter(uow, actor, org)
-    rows = await repo.list_scoped(
-        uow.session, actor.scope, org_prefix=prefix, q=q, after_id=decode_cursor(cursor), limit=limit + 1
+    rows = await uow.repo(CostCentres).list_scoped(
+        actor.scope, org_prefix=prefix, q=q, after_id=decode_cursor(cursor), limit=limit + 1
     )
     keys = await org_keys(uow, [cc.org_id for cc in rows])
     return page_of(rows, limit, lambda cc: cc.id, lambda cc: _view(cc, keys[cc.org_id]))
@@ -87,7 +88,7 @@ async def get_cost_centre(uow: UnitOfWork, actor: Actor, cc_id: int) -> CostCent
 
 
 async def _check_code_free(uow: UnitOfWork, org: Organisation, code: str) -> None:
-    if await repo.get_in_org(uow.session, org.id, code) is not None:
+    if await uow.repo(CostCentres).get_in_org(org.id, code) is not None:
         raise Conflict(f"code: cost centre {code!r} already exists in organisation {org.key!r}")
 
 
@@ -97,7 +98,7 @@ async def create_cost_centre(
     owner = await target_org(uow, actor, org, COST_CENTRES)
     await _check_code_free(uow, owner, code)
     cc = CostCentre(org_id=owner.id, code=code, name=name)
-    uow.session.add(cc)
+    uow.repo(CostCentres).add(cc)
     await uow.flush()
     await uow.emit(
         Changed(
@@ -127,7 +128,7 @@ async def update_cost_centre(
     before = _snapshot(cc, owner.key)
     if org is not None and org != owner.key:
         owner = await target_org(uow, actor, org, COST_CENTRES)
-        await ensure_not_stranded(uow, repo.COST_CENTRE_REFERRERS, cc.id, owner, f"cost centre {cc.code!r}")
+        await ensure_not_stranded(uow.repo(CostCentres), cc.id, owner, f"cost centre {cc.code!r}")
     new_code = code if code is not None else cc.code
     if (owner.id, new_code) != (cc.org_id, cc.code):
         await _check_code_free(uow, owner, new_code)
@@ -156,7 +157,7 @@ async def delete_cost_centre(uow: UnitOfWork, actor: Actor, cc_id: int) -> None:
     cc = await access_cost_centre(uow, actor, cc_id, Action.WRITE)
     owner = await org_by_id(uow, cc.org_id)
     before: dict[str, object] = _snapshot(cc, owner.key)
-    detached = await repo.count_referrers(uow.session, repo.COST_CENTRE_REFERRERS, cc.id)
+    detached = await uow.repo(CostCentres).referrers(cc.id)
     if detached:
         before["referenced_by"] = detached
     await uow.emit(
@@ -169,5 +170,5 @@ async def delete_cost_centre(uow: UnitOfWork, actor: Actor, cc_id: int) -> None:
             before=before,
         )
     )
-    await uow.session.delete(cc)
+    await uow.repo(CostCentres).delete(cc)
     await uow.commit()

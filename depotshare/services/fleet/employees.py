@@ -12,21 +12,15 @@ from depotshare.domain.common.errors import Conflict, InvalidInput
 from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.ownership import (
-    ensure_not_stranded,
-    in_lineage,
-    keep_reference,
-    org_by_id,
-    reach,
-    target_org,
-)
+from depotshare.services.common.ownership import in_lineage, org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import resolve_cost_centre
+from depotshare.services.fleet.references import ensure_not_stranded, keep_reference
 from depotshare.services.orgs.organisations import org_keys, subtree_filter
-from depotshare.store.fleet import employees as repo
-from depotshare.store.fleet.cost_centres import codes_by_id, count_referrers
-from depotshare.store.fleet.models import CostCentre, Employee
+from depotshare.store.fleet.cost_centres import CostCentres
+from depotshare.store.fleet.employees import Employees
+from depotshare.store.fleet.models import Employee
 from depotshare.store.orgs.models import Organisation, User
 
 EMPLOYEES = Resource.EMPLOYEES
@@ -57,8 +51,8 @@ class EmployeePatch:
 
 async def _views(uow: UnitOfWork, rows: list[Employee]) -> dict[int, EmployeeView]:
     orgs = await org_keys(uow, [e.org_id for e in rows])
-    codes = await codes_by_id(uow.session, [e.cost_centre_id for e in rows])
-    emails = await repo.emails_by_user_id(uow.session, [e.user_id for e in rows])
+    codes = await uow.repo(CostCentres).codes_by_id([e.cost_centre_id for e in rows])
+    emails = await uow.repo(Employees).emails_by_user_id([e.user_id for e in rows])
     return {
         e.id: EmployeeView(
             e.key,
@@ -90,12 +84,12 @@ def _snapshot(view: EmployeeView) -> dict[str, object]:
 
 async def employee_keys(uow: UnitOfWork, ids: Sequence[int | None]) -> dict[int, str]:
     """Keys of employees by id, for the views of other capabilities (one query)."""
-    return await repo.keys_by_id(uow.session, ids)
+    return await uow.repo(Employees).keys_by_id(ids)
 
 
 async def access_employee(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Employee:
     """The only way to reach an employee: NotFound when absent or invisible."""
-    row = await repo.get_scoped(uow.session, actor.scope, key, Action.READ)
+    row = await uow.repo(Employees).get_scoped(actor.scope, key, Action.READ)
     return await reach(uow, actor, row, f"employee {key!r}", EMPLOYEES, action)
 
 
@@ -103,14 +97,14 @@ async def resolve_employee(
     uow: UnitOfWork, actor: Actor, key: str, org: Organisation, path: str = "employee"
 ) -> Employee:
     """The employee `key`, readable by the actor and of `org` or one of its ancestors."""
-    employee = await repo.get_scoped(uow.session, actor.scope, key, Action.READ)
+    employee = await uow.repo(Employees).get_scoped(actor.scope, key, Action.READ)
     if employee is None or not in_lineage(employee.org_id, org):
         raise InvalidInput(path, f"no employee {key!r} in organisation {org.key!r} or its parents")
     return employee
 
 
 async def _login(uow: UnitOfWork, email: str, org: Organisation, path: str = "user") -> User:
-    user = await repo.login_with_role_in(uow.session, email, tree.ids_on_path(org.path))
+    user = await uow.repo(Employees).login_with_role_in(email, tree.ids_on_path(org.path))
     if user is None:
         raise InvalidInput(path, f"no login {email!r} with a role in organisation {org.key!r} or its parents")
     return user
@@ -127,8 +121,7 @@ async def list_employees(
     limit: int = 50,
 ) -> Page[EmployeeView]:
     prefix = await subtree_filter(uow, actor, org)
-    rows = await repo.list_scoped(
-        uow.session,
+    rows = await uow.repo(Employees).list_scoped(
         actor.scope,
         org_prefix=prefix,
         q=q,
@@ -156,7 +149,7 @@ async def create_employee(
     user: str | None = None,
 ) -> EmployeeView:
     owner = await target_org(uow, actor, org, EMPLOYEES)
-    if await repo.get_by_key(uow.session, key) is not None:
+    if await uow.repo(Employees).get_by_key(key) is not None:
         raise Conflict(f"key: an employee with key {key!r} already exists")
     cc = await resolve_cost_centre(uow, actor, cost_centre, owner) if cost_centre else None
     login = await _login(uow, user, owner) if user else None
@@ -168,7 +161,7 @@ async def create_employee(
         cost_centre_id=cc.id if cc else None,
         user_id=login.id if login else None,
     )
-    uow.session.add(employee)
+    uow.repo(Employees).add(employee)
     await uow.flush()
     view = await _view(uow, employee)
     await uow.emit(
@@ -193,7 +186,7 @@ async def update_employee(uow: UnitOfWork, actor: Actor, key: str, patch: Employ
     moved = new_org is not None and new_org != owner.key
     if new_org is not None and moved:
         owner = await target_org(uow, actor, new_org, EMPLOYEES)
-        await ensure_not_stranded(uow, repo.EMPLOYEE_REFERRERS, employee.id, owner, f"employee {key!r}")
+        await ensure_not_stranded(uow.repo(Employees), employee.id, owner, f"employee {key!r}")
         employee.org_id = owner.id
     if "name" in patch.given and patch.name is not None:
         employee.name = patch.name
@@ -203,11 +196,11 @@ async def update_employee(uow: UnitOfWork, actor: Actor, key: str, patch: Employ
         code = patch.cost_centre
         employee.cost_centre_id = (await resolve_cost_centre(uow, actor, code, owner)).id if code else None
     elif moved:
-        await keep_reference(uow, CostCentre, employee.cost_centre_id, owner, "cost_centre")
+        await keep_reference(uow.repo(CostCentres), employee.cost_centre_id, owner, "cost_centre")
     if "user" in patch.given:
         employee.user_id = (await _login(uow, patch.user, owner)).id if patch.user else None
     elif moved and employee.user_id is not None:
-        email = (await repo.emails_by_user_id(uow.session, [employee.user_id]))[employee.user_id]
+        email = (await uow.repo(Employees).emails_by_user_id([employee.user_id]))[employee.user_id]
         await _login(uow, email, owner)
     view = await _view(uow, employee)
     after = _snapshot(view)
@@ -231,7 +224,7 @@ async def delete_employee(uow: UnitOfWork, actor: Actor, key: str) -> None:
     """Its vehicles and tokens keep existing, assigned to nobody."""
     employee = await access_employee(uow, actor, key, Action.WRITE)
     before = _snapshot(await _view(uow, employee))
-    detached = await count_referrers(uow.session, repo.EMPLOYEE_REFERRERS, employee.id)
+    detached = await uow.repo(Employees).referrers(employee.id)
     if detached:
         before["referenced_by"] = detached
     await uow.emit(
@@ -244,5 +237,5 @@ async def delete_employee(uow: UnitOfWork, actor: Actor, key: str) -> None:
             before=before,
         )
     )
-    await uow.session.delete(employee)
+    await uow.repo(Employees).delete(employee)
     await uow.commit()

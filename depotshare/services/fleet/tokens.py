@@ -18,18 +18,19 @@ from depotshare.domain.fleet.tokens import (
     uid_candidates,
 )
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.ownership import keep_reference, org_by_id, reach, target_org
+from depotshare.services.common.ownership import org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import resolve_cost_centre
 from depotshare.services.fleet.employees import resolve_employee
+from depotshare.services.fleet.references import keep_reference
 from depotshare.services.fleet.vehicles import resolve_vehicle
 from depotshare.services.orgs.organisations import org_keys, subtree_filter
-from depotshare.store.fleet import tokens as repo
-from depotshare.store.fleet.cost_centres import codes_by_id
-from depotshare.store.fleet.employees import keys_by_id as employee_keys
+from depotshare.store.fleet.cost_centres import CostCentres
+from depotshare.store.fleet.employees import Employees
 from depotshare.store.fleet.models import CostCentre, Employee, Token, Vehicle
-from depotshare.store.fleet.vehicles import keys_by_id as vehicle_keys
+from depotshare.store.fleet.tokens import Tokens
+from depotshare.store.fleet.vehicles import Vehicles
 from depotshare.store.orgs.models import Organisation
 
 TOKENS = Resource.TOKENS
@@ -71,9 +72,9 @@ class TokenPatch:
 async def _views(uow: UnitOfWork, rows: list[Token]) -> dict[int, TokenView]:
     """Views of a page of tokens: one query per kind of reference, never one per row."""
     orgs = await org_keys(uow, [t.org_id for t in rows])
-    employees = await employee_keys(uow.session, [t.employee_id for t in rows])
-    vehicles = await vehicle_keys(uow.session, [t.vehicle_id for t in rows])
-    codes = await codes_by_id(uow.session, [t.cost_centre_id for t in rows])
+    employees = await uow.repo(Employees).keys_by_id([t.employee_id for t in rows])
+    vehicles = await uow.repo(Vehicles).keys_by_id([t.vehicle_id for t in rows])
+    codes = await uow.repo(CostCentres).codes_by_id([t.cost_centre_id for t in rows])
     return {
         t.id: TokenView(
             t.uid,
@@ -117,7 +118,7 @@ async def access_token(uow: UnitOfWork, actor: Actor, uid: str, action: Action =
     """The only way to reach a token: NotFound when absent or invisible (a driver sees its own
     cards only), Forbidden when visible but not writable."""
     candidates = uid_candidates(uid)
-    matches = await repo.find_scoped(uow.session, actor.scope, candidates, Action.READ) if candidates else []
+    matches = await uow.repo(Tokens).find_scoped(actor.scope, candidates, Action.READ) if candidates else []
     by_uid = {t.uid: t for t in matches}
     token = next((by_uid[u] for u, _ in candidates if u in by_uid), None)
     return await reach(uow, actor, token, f"token {uid!r}", TOKENS, action)
@@ -148,8 +149,7 @@ async def list_tokens(
     limit: int = 50,
 ) -> Page[TokenView]:
     prefix = await subtree_filter(uow, actor, org)
-    rows = await repo.list_scoped(
-        uow.session,
+    rows = await uow.repo(Tokens).list_scoped(
         actor.scope,
         org_prefix=prefix,
         q=q,
@@ -205,7 +205,7 @@ async def create_token(
     group = check_group_id(group)
     check_validity(valid_from, valid_until)
     owner = await target_org(uow, actor, org, TOKENS)
-    if await repo.get_by_uid(uow.session, canonical) is not None:
+    if await uow.repo(Tokens).get_by_uid(canonical) is not None:
         raise Conflict(f"uid: a token with uid {canonical!r} already exists")
     emp, veh, cc = await _references(uow, actor, owner, employee, vehicle, cost_centre)
     token = Token(
@@ -221,7 +221,7 @@ async def create_token(
         vehicle_id=veh.id if veh else None,
         cost_centre_id=cc.id if cc else None,
     )
-    uow.session.add(token)
+    uow.repo(Tokens).add(token)
     await uow.flush()
     view = await _view(uow, token)
     await uow.emit(
@@ -282,17 +282,17 @@ async def _reassign(
         emp = patch.employee
         token.employee_id = (await resolve_employee(uow, actor, emp, owner)).id if emp else None
     elif moved:
-        await keep_reference(uow, Employee, token.employee_id, owner, "employee")
+        await keep_reference(uow.repo(Employees), token.employee_id, owner, "employee")
     if "vehicle" in given:
         veh = patch.vehicle
         token.vehicle_id = (await resolve_vehicle(uow, actor, veh, owner)).id if veh else None
     elif moved:
-        await keep_reference(uow, Vehicle, token.vehicle_id, owner, "vehicle")
+        await keep_reference(uow.repo(Vehicles), token.vehicle_id, owner, "vehicle")
     if "cost_centre" in given:
         code = patch.cost_centre
         token.cost_centre_id = (await resolve_cost_centre(uow, actor, code, owner)).id if code else None
     elif moved:
-        await keep_reference(uow, CostCentre, token.cost_centre_id, owner, "cost_centre")
+        await keep_reference(uow.repo(CostCentres), token.cost_centre_id, owner, "cost_centre")
 
 
 async def _finish_update(
@@ -334,5 +334,5 @@ async def delete_token(uow: UnitOfWork, actor: Actor, uid: str) -> None:
             org_paths=frozenset({(await org_by_id(uow, token.org_id)).path}),
         )
     )
-    await uow.session.delete(token)
+    await uow.repo(Tokens).delete(token)
     await uow.commit()

@@ -10,23 +10,17 @@ from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
 from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.ownership import (
-    ensure_not_stranded,
-    in_lineage,
-    keep_reference,
-    org_by_id,
-    reach,
-    target_org,
-)
+from depotshare.services.common.ownership import in_lineage, org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import resolve_cost_centre
 from depotshare.services.fleet.employees import resolve_employee
+from depotshare.services.fleet.references import ensure_not_stranded, keep_reference
 from depotshare.services.orgs.organisations import org_keys, subtree_filter
-from depotshare.store.fleet import vehicles as repo
-from depotshare.store.fleet.cost_centres import codes_by_id, count_referrers
-from depotshare.store.fleet.employees import keys_by_id as employee_keys
-from depotshare.store.fleet.models import CostCentre, Employee, Vehicle
+from depotshare.store.fleet.cost_centres import CostCentres
+from depotshare.store.fleet.employees import Employees
+from depotshare.store.fleet.models import Vehicle
+from depotshare.store.fleet.vehicles import Vehicles
 from depotshare.store.orgs.models import Organisation
 
 VEHICLES = Resource.VEHICLES
@@ -57,8 +51,8 @@ class VehiclePatch:
 
 async def _views(uow: UnitOfWork, rows: list[Vehicle]) -> dict[int, VehicleView]:
     orgs = await org_keys(uow, [v.org_id for v in rows])
-    codes = await codes_by_id(uow.session, [v.cost_centre_id for v in rows])
-    employees = await employee_keys(uow.session, [v.employee_id for v in rows])
+    codes = await uow.repo(CostCentres).codes_by_id([v.cost_centre_id for v in rows])
+    employees = await uow.repo(Employees).keys_by_id([v.employee_id for v in rows])
     return {
         v.id: VehicleView(
             v.key,
@@ -90,12 +84,12 @@ def _snapshot(view: VehicleView) -> dict[str, object]:
 
 async def vehicle_keys(uow: UnitOfWork, ids: Sequence[int | None]) -> dict[int, str]:
     """Keys of vehicles by id, for the views of other capabilities (one query)."""
-    return await repo.keys_by_id(uow.session, ids)
+    return await uow.repo(Vehicles).keys_by_id(ids)
 
 
 async def access_vehicle(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Vehicle:
     """The only way to reach a vehicle: NotFound when absent or invisible."""
-    row = await repo.get_scoped(uow.session, actor.scope, key, Action.READ)
+    row = await uow.repo(Vehicles).get_scoped(actor.scope, key, Action.READ)
     return await reach(uow, actor, row, f"vehicle {key!r}", VEHICLES, action)
 
 
@@ -103,7 +97,7 @@ async def resolve_vehicle(
     uow: UnitOfWork, actor: Actor, key: str, org: Organisation, path: str = "vehicle"
 ) -> Vehicle:
     """The vehicle `key`, readable by the actor and of `org` or one of its ancestors."""
-    vehicle = await repo.get_scoped(uow.session, actor.scope, key, Action.READ)
+    vehicle = await uow.repo(Vehicles).get_scoped(actor.scope, key, Action.READ)
     if vehicle is None or not in_lineage(vehicle.org_id, org):
         raise InvalidInput(path, f"no vehicle {key!r} in organisation {org.key!r} or its parents")
     return vehicle
@@ -120,8 +114,7 @@ async def list_vehicles(
     limit: int = 50,
 ) -> Page[VehicleView]:
     prefix = await subtree_filter(uow, actor, org)
-    rows = await repo.list_scoped(
-        uow.session,
+    rows = await uow.repo(Vehicles).list_scoped(
         actor.scope,
         org_prefix=prefix,
         q=q,
@@ -149,7 +142,7 @@ async def create_vehicle(
     employee: str | None = None,
 ) -> VehicleView:
     owner = await target_org(uow, actor, org, VEHICLES)
-    if await repo.get_by_key(uow.session, key) is not None:
+    if await uow.repo(Vehicles).get_by_key(key) is not None:
         raise Conflict(f"key: a vehicle with key {key!r} already exists")
     cc = await resolve_cost_centre(uow, actor, cost_centre, owner) if cost_centre else None
     driver = await resolve_employee(uow, actor, employee, owner) if employee else None
@@ -161,7 +154,7 @@ async def create_vehicle(
         cost_centre_id=cc.id if cc else None,
         employee_id=driver.id if driver else None,
     )
-    uow.session.add(vehicle)
+    uow.repo(Vehicles).add(vehicle)
     await uow.flush()
     view = await _view(uow, vehicle)
     await uow.emit(
@@ -186,7 +179,7 @@ async def update_vehicle(uow: UnitOfWork, actor: Actor, key: str, patch: Vehicle
     moved = new_org is not None and new_org != owner.key
     if new_org is not None and moved:
         owner = await target_org(uow, actor, new_org, VEHICLES)
-        await ensure_not_stranded(uow, repo.VEHICLE_REFERRERS, vehicle.id, owner, f"vehicle {key!r}")
+        await ensure_not_stranded(uow.repo(Vehicles), vehicle.id, owner, f"vehicle {key!r}")
         vehicle.org_id = owner.id
     if "plate" in patch.given and patch.plate is not None:
         vehicle.plate = patch.plate
@@ -196,12 +189,12 @@ async def update_vehicle(uow: UnitOfWork, actor: Actor, key: str, patch: Vehicle
         code = patch.cost_centre
         vehicle.cost_centre_id = (await resolve_cost_centre(uow, actor, code, owner)).id if code else None
     elif moved:
-        await keep_reference(uow, CostCentre, vehicle.cost_centre_id, owner, "cost_centre")
+        await keep_reference(uow.repo(CostCentres), vehicle.cost_centre_id, owner, "cost_centre")
     if "employee" in patch.given:
         emp = patch.employee
         vehicle.employee_id = (await resolve_employee(uow, actor, emp, owner)).id if emp else None
     elif moved:
-        await keep_reference(uow, Employee, vehicle.employee_id, owner, "employee")
+        await keep_reference(uow.repo(Employees), vehicle.employee_id, owner, "employee")
     view = await _view(uow, vehicle)
     after = _snapshot(view)
     if after != before:
@@ -224,7 +217,7 @@ async def delete_vehicle(uow: UnitOfWork, actor: Actor, key: str) -> None:
     """Its tokens keep existing, assigned to no vehicle."""
     vehicle = await access_vehicle(uow, actor, key, Action.WRITE)
     before = _snapshot(await _view(uow, vehicle))
-    detached = await count_referrers(uow.session, repo.VEHICLE_REFERRERS, vehicle.id)
+    detached = await uow.repo(Vehicles).referrers(vehicle.id)
     if detached:
         before["referenced_by"] = detached
     await uow.emit(
@@ -237,5 +230,5 @@ async def delete_vehicle(uow: UnitOfWork, actor: Actor, key: str) -> None:
             before=before,
         )
     )
-    await uow.session.delete(vehicle)
+    await uow.repo(Vehicles).delete(vehicle)
     await uow.commit()

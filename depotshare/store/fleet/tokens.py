@@ -1,4 +1,4 @@
-"""Queries on tokens (charge cards). The list is keyset-paginated on the primary key and joins
+"""The tokens repository (charge cards). The list is keyset-paginated on the primary key and joins
 nothing: key references of a page are resolved afterwards, one query per kind."""
 
 from __future__ import annotations
@@ -7,71 +7,70 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.domain.orgs.scope import Scope
+from depotshare.store.common.repository import Repository
 from depotshare.store.common.scoping import org_ids_under, restrict
 from depotshare.store.fleet.models import CostCentre, Employee, Token, Vehicle
 
 
-async def find_scoped(
-    session: AsyncSession, scope: Scope, candidates: Sequence[tuple[str, str | None]], action: Action
-) -> list[Token]:
-    """Tokens matching any (uid, type) candidate; a type of None matches any type."""
-    clauses: list[ColumnElement[bool]] = [
-        Token.uid == uid if kind is None else and_(Token.uid == uid, Token.type == kind)
-        for uid, kind in candidates
-    ]
-    stmt = restrict(select(Token).where(or_(*clauses)), scope, Resource.TOKENS, action)
-    return list((await session.scalars(stmt)).all())
+class Tokens(Repository):
+    async def find_scoped(
+        self, scope: Scope, candidates: Sequence[tuple[str, str | None]], action: Action
+    ) -> list[Token]:
+        """Tokens matching any (uid, type) candidate; a type of None matches any type."""
+        clauses: list[ColumnElement[bool]] = [
+            Token.uid == uid if kind is None else and_(Token.uid == uid, Token.type == kind)
+            for uid, kind in candidates
+        ]
+        stmt = restrict(select(Token).where(or_(*clauses)), scope, Resource.TOKENS, action)
+        return list((await self.session.scalars(stmt)).all())
 
+    async def get_by_uid(self, uid: str) -> Token | None:
+        return await self.session.scalar(select(Token).where(Token.uid == uid))
 
-async def get_by_uid(session: AsyncSession, uid: str) -> Token | None:
-    return await session.scalar(select(Token).where(Token.uid == uid))
-
-
-async def list_scoped(
-    session: AsyncSession,
-    scope: Scope,
-    *,
-    org_prefix: str | None = None,
-    q: str | None = None,
-    status: str | None = None,
-    type: str | None = None,
-    group: str | None = None,
-    employee: str | None = None,
-    vehicle: str | None = None,
-    cost_centre: str | None = None,
-    after_id: int | None = None,
-    limit: int = 50,
-) -> list[Token]:
-    stmt: Select[Any] = restrict(select(Token), scope, Resource.TOKENS)
-    if org_prefix is not None:
-        stmt = stmt.where(Token.org_id.in_(org_ids_under((org_prefix,))))
-    if q:
-        stmt = stmt.where(_matches(q))
-    if status is not None:
-        stmt = stmt.where(Token.status == status)
-    if type is not None:
-        stmt = stmt.where(Token.type == type)
-    if group is not None:
-        stmt = stmt.where(Token.group_id == group)
-    if employee is not None:
-        stmt = stmt.where(
-            Token.employee_id == select(Employee.id).where(Employee.key == employee).scalar_subquery()
-        )
-    if vehicle is not None:
-        stmt = stmt.where(
-            Token.vehicle_id == select(Vehicle.id).where(Vehicle.key == vehicle).scalar_subquery()
-        )
-    if cost_centre is not None:
-        stmt = stmt.where(
-            Token.cost_centre_id.in_(select(CostCentre.id).where(CostCentre.code == cost_centre))
-        )
-    if after_id is not None:
-        stmt = stmt.where(Token.id > after_id)
-    return list((await session.scalars(stmt.order_by(Token.id).limit(limit))).all())
+    async def list_scoped(
+        self,
+        scope: Scope,
+        *,
+        org_prefix: str | None = None,
+        q: str | None = None,
+        status: str | None = None,
+        type: str | None = None,
+        group: str | None = None,
+        employee: str | None = None,
+        vehicle: str | None = None,
+        cost_centre: str | None = None,
+        after_id: int | None = None,
+        limit: int = 50,
+    ) -> list[Token]:
+        stmt: Select[Any] = restrict(select(Token), scope, Resource.TOKENS)
+        if org_prefix is not None:
+            stmt = stmt.where(Token.org_id.in_(org_ids_under((org_prefix,))))
+        if q:
+            stmt = stmt.where(_matches(q))
+        if status is not None:
+            stmt = stmt.where(Token.status == status)
+        if type is not None:
+            stmt = stmt.where(Token.type == type)
+        if group is not None:
+            stmt = stmt.where(Token.group_id == group)
+        if employee is not None:
+            stmt = stmt.where(
+                Token.employee_id == select(Employee.id).where(Employee.key == employee).scalar_subquery()
+            )
+        if vehicle is not None:
+            stmt = stmt.where(
+                Token.vehicle_id == select(Vehicle.id).where(Vehicle.key == vehicle).scalar_subquery()
+            )
+        if cost_centre is not None:
+            stmt = stmt.where(
+                Token.cost_centre_id.in_(select(CostCentre.id).where(CostCentre.code == cost_centre))
+            )
+        if after_id is not None:
+            stmt = stmt.where(Token.id > after_id)
+        return list((await self.session.scalars(stmt.order_by(Token.id).limit(limit))).all())
 
 
 def _matches(q: str) -> ColumnElement[bool]:
