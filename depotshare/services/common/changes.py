@@ -4,7 +4,7 @@ was there. The audit trail and any other handler follow the event (services/hand
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from depotshare.domain.common.actor import Actor
@@ -12,13 +12,23 @@ from depotshare.domain.common.events import Changed
 from depotshare.services.common.unit_of_work import UnitOfWork
 
 Snapshot = Mapping[str, Any]
+# The event to emit: Changed, or a capability's subclass with its own fields bound
+# (`functools.partial(TokenChanged, org_paths=...)`) when others react to the change.
+Event = Callable[..., Changed]
 
 
 async def created(
-    uow: UnitOfWork, actor: Actor, entity: str, key: str | int, org_id: int | None, after: Snapshot
+    uow: UnitOfWork,
+    actor: Actor,
+    entity: str,
+    key: str | int,
+    org_id: int | None,
+    after: Snapshot,
+    *,
+    event: Event = Changed,
 ) -> None:
     await uow.emit(
-        Changed(actor=actor, entity=entity, entity_id=key, action="create", org_id=org_id, after=after)
+        event(actor=actor, entity=entity, entity_id=key, action="create", org_id=org_id, after=after)
     )
 
 
@@ -30,12 +40,14 @@ async def updated(
     org_id: int | None,
     before: Snapshot,
     after: Snapshot,
+    *,
+    event: Event = Changed,
 ) -> bool:
     """Emits nothing when nothing changed (a PATCH that sets what is there writes no audit entry)."""
     if dict(before) == dict(after):
         return False
     await uow.emit(
-        Changed(
+        event(
             actor=actor,
             entity=entity,
             entity_id=key,
@@ -49,8 +61,15 @@ async def updated(
 
 
 async def deleted(
-    uow: UnitOfWork, actor: Actor, entity: str, key: str | int, org_id: int | None, before: Snapshot
+    uow: UnitOfWork,
+    actor: Actor,
+    entity: str,
+    key: str | int,
+    org_id: int | None,
+    before: Snapshot,
+    *,
+    event: Event = Changed,
 ) -> None:
     await uow.emit(
-        Changed(actor=actor, entity=entity, entity_id=key, action="delete", org_id=org_id, before=before)
+        event(actor=actor, entity=entity, entity_id=key, action="delete", org_id=org_id, before=before)
     )
