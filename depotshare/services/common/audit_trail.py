@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from depotshare.domain.common.events import Changed
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.store.common import audit
+from depotshare.store.common.audit import AuditLog
 
 
 async def record_change(uow: UnitOfWork, event: Changed) -> None:
-    audit.record(
-        uow.session,
+    uow.repo(AuditLog).record(
         event.actor,
         org_id=event.org_id,
         entity=event.entity,

@@ -12,6 +12,7 @@ from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.access import found, require
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import access_org
+from depotshare.services.orgs.organisations import org_by_id as org_by_id  # where capabilities ask it
 from depotshare.store.orgs.models import Organisation
 
 
@@ -33,10 +34,6 @@ async def reach(
     if action is Action.WRITE:
         require(actor.scope, resource, Action.WRITE, (await org_by_id(uow, obj.org_id)).path, what)
     return obj
-
-
-async def org_by_id(uow: UnitOfWork, org_id: int) -> Organisation:
-    return found(await uow.session.get(Organisation, org_id), "organisation")
 
 
 async def target_org(uow: UnitOfWork, actor: Actor, key: str, resource: Resource) -> Organisation:

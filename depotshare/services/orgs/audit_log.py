@@ -9,9 +9,8 @@ from typing import Any
 from depotshare.domain.common.actor import Actor
 from depotshare.services.common.pagination import Page, decode_cursor
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import subtree_filter
-from depotshare.store.common import audit as repo
-from depotshare.store.orgs.organisations import keys_by_id
+from depotshare.services.orgs.organisations import org_keys, subtree_filter
+from depotshare.store.common.audit import AuditLog
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,7 @@ async def list_audit(
     limit: int = 50,
 ) -> Page[AuditEntryView]:
     prefix = await subtree_filter(uow, actor, org)
-    rows = await repo.list_entries(
-        uow.session,
+    rows = await uow.repo(AuditLog).list_entries(
         actor.scope,
         org_prefix=prefix,
         entity=entity,
@@ -54,7 +52,7 @@ async def list_audit(
         after_id=decode_cursor(cursor),
         limit=limit + 1,
     )
-    keys = await keys_by_id(uow.session, [r.org_id for r in rows])
+    keys = await org_keys(uow, [r.org_id for r in rows])
     items = [
         AuditEntryView(
             r.id,

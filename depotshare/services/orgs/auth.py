@@ -12,13 +12,13 @@ from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs.scope import Scope
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import security
-from depotshare.store.orgs import auth as repo
-from depotshare.store.orgs import organisations as orgs_repo
+from depotshare.store.orgs.api_keys import ApiKeys
 from depotshare.store.orgs.models import ApiKey, User
+from depotshare.store.orgs.users import Users
 
 
 async def login(uow: UnitOfWork, email: str, password: str) -> str:
-    user = await orgs_repo.get_user_by_email(uow.session, email)
+    user = await uow.repo(Users).get_by_email(email)
     # Verify even for unknown users so response time does not reveal which emails exist.
     ok = security.verify_password(user.password_hash if user else _DUMMY_HASH(), password)
     if user is None or not ok or not user.is_active:
@@ -36,7 +36,7 @@ def _DUMMY_HASH() -> str:
 
 
 async def actor_for_user(uow: UnitOfWork, user: User) -> Actor:
-    assignments = await orgs_repo.assignments_of(uow.session, user.id)
+    assignments = await uow.repo(Users).assignments_of(user.id)
     return Actor(user.id, user.email, Scope.of(user.id, assignments))
 
 
@@ -45,14 +45,14 @@ async def authenticate(uow: UnitOfWork, credential: str) -> Actor:
     if credential.startswith(security.API_KEY_PREFIX):
         user = await _user_of_api_key(uow, credential)
     else:
-        user = await repo.get_user(uow.session, security.user_id_from_access_token(credential))
+        user = await uow.repo(Users).get_by_id(security.user_id_from_access_token(credential))
     if user is None or not user.is_active:
         raise Unauthenticated("the account is unknown or disabled")
     return await actor_for_user(uow, user)
 
 
 async def _user_of_api_key(uow: UnitOfWork, credential: str) -> User | None:
-    key = await repo.api_key_by_prefix(uow.session, security.split_api_key(credential))
+    key = await uow.repo(ApiKeys).by_prefix(security.split_api_key(credential))
     if key is None or key.revoked_at is not None:
         raise Unauthenticated("unknown or revoked API key")
     if not hmac.compare_digest(key.key_hash, security.hash_api_key(credential)):
@@ -62,7 +62,7 @@ async def _user_of_api_key(uow: UnitOfWork, credential: str) -> User | None:
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         key.last_used_at = now
         await uow.commit()
-    return await repo.get_user(uow.session, key.user_id)
+    return await uow.repo(Users).get_by_id(key.user_id)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ async def create_api_key(uow: UnitOfWork, actor: Actor, name: str) -> ApiKeyView
     assert actor.user_id is not None
     full, prefix, digest = security.new_api_key()
     key = ApiKey(user_id=actor.user_id, name=name, prefix=prefix, key_hash=digest)
-    uow.session.add(key)
+    uow.repo(ApiKeys).add(key)
     await uow.flush()
     await uow.emit(
         Changed(
@@ -102,11 +102,11 @@ async def create_api_key(uow: UnitOfWork, actor: Actor, name: str) -> ApiKeyView
 
 async def list_api_keys(uow: UnitOfWork, actor: Actor) -> list[ApiKeyView]:
     assert actor.user_id is not None
-    return [_key_view(k) for k in await repo.api_keys_of(uow.session, actor.user_id)]
+    return [_key_view(k) for k in await uow.repo(ApiKeys).of_user(actor.user_id)]
 
 
 async def revoke_api_key(uow: UnitOfWork, actor: Actor, key_id: int) -> None:
-    key = await uow.session.get(ApiKey, key_id)
+    key = await uow.repo(ApiKeys).get_by_id(key_id)
     if key is None or key.user_id != actor.user_id:
         raise NotFound("API key not found")
     if key.revoked_at is None:

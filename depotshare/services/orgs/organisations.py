@@ -14,8 +14,8 @@ from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.access import found, require
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.store.orgs import organisations as repo
 from depotshare.store.orgs.models import Organisation
+from depotshare.store.orgs.organisations import Organisations
 
 ORGS = Resource.ORGANISATIONS
 
@@ -40,7 +40,9 @@ def _snapshot(org: Organisation, parent_key: str | None) -> dict[str, object]:
 
 async def access_org(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Organisation:
     """The only way to reach an organisation: NotFound when absent or invisible."""
-    org = found(await repo.get_scoped(uow.session, actor.scope, key, Action.READ), f"organisation {key!r}")
+    org = found(
+        await uow.repo(Organisations).get_scoped(actor.scope, key, Action.READ), f"organisation {key!r}"
+    )
     if action is Action.WRITE:
         require(actor.scope, ORGS, Action.WRITE, org.path, f"organisation {key!r}")
     return org
@@ -48,12 +50,17 @@ async def access_org(uow: UnitOfWork, actor: Actor, key: str, action: Action = A
 
 async def org_keys(uow: UnitOfWork, ids: Sequence[int | None]) -> dict[int, str]:
     """Keys of organisations by id, for the views of other capabilities (one query)."""
-    return await repo.keys_by_id(uow.session, ids)
+    return await uow.repo(Organisations).keys_by_id(ids)
+
+
+async def org_by_id(uow: UnitOfWork, org_id: int) -> Organisation:
+    """The organisation an object of another capability belongs to (it exists: a foreign key)."""
+    return found(await uow.repo(Organisations).get_by_id(org_id), "organisation")
 
 
 async def find_org(uow: UnitOfWork, key: str) -> Organisation | None:
     """An organisation by key, unscoped: for filters and subjects that name another company."""
-    return await repo.get_by_key(uow.session, key)
+    return await uow.repo(Organisations).get_by_key(key)
 
 
 async def subtree_filter(uow: UnitOfWork, actor: Actor, org: str | None) -> str | None:
@@ -75,8 +82,7 @@ async def list_organisations(
 ) -> Page[OrganisationView]:
     within_path = await subtree_filter(uow, actor, within)
     parent_id = (await access_org(uow, actor, parent)).id if parent else None
-    rows = await repo.list_scoped(
-        uow.session,
+    rows = await uow.repo(Organisations).list_scoped(
         actor.scope,
         within=within_path,
         parent_id=parent_id,
@@ -85,13 +91,13 @@ async def list_organisations(
         after_id=decode_cursor(cursor),
         limit=limit + 1,
     )
-    keys = await repo.keys_by_id(uow.session, [o.parent_id for o in rows])
+    keys = await uow.repo(Organisations).keys_by_id([o.parent_id for o in rows])
     return page_of(rows, limit, lambda o: o.id, lambda o: _view(o, keys.get(o.parent_id or 0)))
 
 
 async def get_organisation(uow: UnitOfWork, actor: Actor, key: str) -> OrganisationView:
     org = await access_org(uow, actor, key)
-    keys = await repo.keys_by_id(uow.session, [org.parent_id])
+    keys = await uow.repo(Organisations).keys_by_id([org.parent_id])
     return _view(org, keys.get(org.parent_id or 0))
 
 
@@ -101,7 +107,7 @@ async def create_organisation(
     parent_org = await access_org(uow, actor, parent, Action.WRITE) if parent else None
     if parent_org is None and not actor.scope.is_platform_admin:
         raise Forbidden("only platform admins create top-level organisations")
-    if await repo.get_by_key(uow.session, key) is not None:
+    if await uow.repo(Organisations).get_by_key(key) is not None:
         raise Conflict(f"organisation {key!r} already exists")
     org = await add_organisation(uow, key=key, name=name, parent=parent_org)
     await uow.emit(
@@ -122,7 +128,7 @@ async def add_organisation(
 ) -> Organisation:
     """Insert without checks or commit; shared by the API and the import."""
     org = Organisation(key=key, name=name, parent_id=parent.id if parent else None, path="/", depth=0)
-    uow.session.add(org)
+    uow.repo(Organisations).add(org)
     await uow.flush()  # the id is part of the path
     org.path = tree.path_of(parent.path if parent else None, org.id)
     org.depth = tree.depth_of(org.path)
@@ -140,7 +146,7 @@ async def update_organisation(
     make_root: bool = False,
 ) -> OrganisationView:
     org = await access_org(uow, actor, key, Action.WRITE)
-    old_keys = await repo.keys_by_id(uow.session, [org.parent_id])
+    old_keys = await uow.repo(Organisations).keys_by_id([org.parent_id])
     before = _snapshot(org, old_keys.get(org.parent_id or 0))
     if name is not None:
         org.name = name
@@ -191,20 +197,28 @@ async def move_organisation(uow: UnitOfWork, org: Organisation, new_parent: Orga
         return
     old_path = org.path
     new_path = tree.path_of(new_parent.path if new_parent else None, org.id)
-    await repo.rewrite_subtree_paths(uow.session, old_path, new_path, tree.depth_of(new_path) - org.depth)
+    await uow.repo(Organisations).rewrite_subtree_paths(
+        old_path, new_path, tree.depth_of(new_path) - org.depth
+    )
     org.parent_id = new_parent.id if new_parent else None
     org.path = new_path
     org.depth = tree.depth_of(new_path)
     await uow.flush()
 
 
+async def reread_organisations(uow: UnitOfWork) -> None:
+    """For a caller holding the whole forest (the import): every loaded organisation's path and
+    depth read again after a move rewrote its subtree in SQL."""
+    await uow.repo(Organisations).reread_all()
+
+
 async def delete_organisation(uow: UnitOfWork, actor: Actor, key: str) -> None:
     org = await access_org(uow, actor, key, Action.WRITE)
     if org.parent_id is None and not actor.scope.is_platform_admin:
         raise Forbidden("only platform admins delete top-level organisations")
-    if await repo.has_children(uow.session, org.id):
+    if await uow.repo(Organisations).has_children(org.id):
         raise Conflict(f"organisation {key!r} still has child organisations; move or delete them first")
-    keys = await repo.keys_by_id(uow.session, [org.parent_id])
+    keys = await uow.repo(Organisations).keys_by_id([org.parent_id])
     await uow.emit(
         OrganisationChanged(
             actor=actor,
@@ -214,5 +228,5 @@ async def delete_organisation(uow: UnitOfWork, actor: Actor, key: str) -> None:
             before=_snapshot(org, keys.get(org.parent_id or 0)),
         )
     )
-    await uow.session.delete(org)
+    await uow.repo(Organisations).delete(org)
     await uow.commit()

@@ -16,9 +16,8 @@ from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import security
 from depotshare.services.orgs.organisations import access_org, subtree_filter
-from depotshare.store.orgs import users as repo
 from depotshare.store.orgs.models import Organisation, RoleAssignment, User
-from depotshare.store.orgs.organisations import get_user_by_email
+from depotshare.store.orgs.users import Users
 
 USERS = Resource.USERS
 
@@ -52,7 +51,7 @@ def _assignment(ra: RoleAssignment, org: Organisation | None) -> Assignment:
 
 async def _views(uow: UnitOfWork, actor: Actor, users: list[User]) -> dict[int, UserView]:
     """Users with the role assignments the actor may see (never one on an organisation it cannot see)."""
-    rows = await repo.assignments_with_orgs(uow.session, [u.id for u in users])
+    rows = await uow.repo(Users).assignments_with_orgs([u.id for u in users])
     roles: dict[int, list[RoleAssignmentView]] = {u.id: [] for u in users}
     for ra, org in rows:
         visible = (
@@ -70,16 +69,16 @@ async def _one_view(uow: UnitOfWork, actor: Actor, user: User) -> UserView:
 
 
 async def access_user(uow: UnitOfWork, actor: Actor, user_id: int, manage: bool = False) -> User:
-    user = found(await repo.get_scoped(uow.session, actor.scope, user_id), f"user {user_id}")
+    user = found(await uow.repo(Users).get_scoped(actor.scope, user_id), f"user {user_id}")
     if manage:
-        rows = await repo.assignments_with_orgs(uow.session, [user.id])
+        rows = await uow.repo(Users).assignments_with_orgs([user.id])
         if not may_manage_user(actor.scope, [_assignment(ra, org) for ra, org in rows]):
             raise Forbidden("this login also has roles outside the organisations you administer")
     return user
 
 
 async def get_self(uow: UnitOfWork, actor: Actor) -> UserView:
-    user = found(await uow.session.get(User, actor.user_id), "user") if actor.user_id else None
+    user = found(await uow.repo(Users).get_by_id(actor.user_id), "user") if actor.user_id else None
     if user is None:
         raise NotFound("user not found")
     return await _one_view(uow, actor, user)
@@ -95,8 +94,8 @@ async def list_users(
     limit: int = 50,
 ) -> Page[UserView]:
     prefix = await subtree_filter(uow, actor, org)
-    rows = await repo.list_scoped(
-        uow.session, actor.scope, org_prefix=prefix, q=q, after_id=decode_cursor(cursor), limit=limit + 1
+    rows = await uow.repo(Users).list_scoped(
+        actor.scope, org_prefix=prefix, q=q, after_id=decode_cursor(cursor), limit=limit + 1
     )
     views = await _views(uow, actor, rows[:limit])
     return page_of(rows, limit, lambda u: u.id, lambda u: views[u.id])
@@ -128,13 +127,15 @@ async def create_user(
         raise InvalidInput("roles", "give the new login at least one role in your organisations")
     targets = [await _resolve_role(uow, actor, spec, f"roles[{i}]") for i, spec in enumerate(roles)]
     email = email.strip().lower()
-    if await get_user_by_email(uow.session, email) is not None:
+    if await uow.repo(Users).get_by_email(email) is not None:
         raise Conflict(f"a user with email {email!r} already exists")
     user = User(email=email, name=name, password_hash=security.hash_password(password) if password else None)
-    uow.session.add(user)
+    uow.repo(Users).add(user)
     await uow.flush()
     for spec, org in zip(roles, targets, strict=True):
-        uow.session.add(RoleAssignment(user_id=user.id, org_id=org.id if org else None, role=spec.role.value))
+        uow.repo(Users).add(
+            RoleAssignment(user_id=user.id, org_id=org.id if org else None, role=spec.role.value)
+        )
     await uow.flush()
     await uow.emit(
         Changed(
@@ -202,15 +203,17 @@ async def delete_user(uow: UnitOfWork, actor: Actor, user_id: int) -> None:
             before={"email": user.email, "name": user.name},
         )
     )
-    await uow.session.delete(user)
+    await uow.repo(Users).delete(user)
     await uow.commit()
 
 
 async def add_role(uow: UnitOfWork, actor: Actor, user_id: int, spec: RoleSpec) -> UserView:
     user = await access_user(uow, actor, user_id)
     org = await _resolve_role(uow, actor, spec, "body")
-    if await repo.find_assignment(uow.session, user.id, org.id if org else None, spec.role.value) is None:
-        uow.session.add(RoleAssignment(user_id=user.id, org_id=org.id if org else None, role=spec.role.value))
+    if await uow.repo(Users).find_assignment(user.id, org.id if org else None, spec.role.value) is None:
+        uow.repo(Users).add(
+            RoleAssignment(user_id=user.id, org_id=org.id if org else None, role=spec.role.value)
+        )
         await uow.emit(
             Changed(
                 actor=actor,
@@ -227,7 +230,7 @@ async def add_role(uow: UnitOfWork, actor: Actor, user_id: int, spec: RoleSpec) 
 
 async def remove_role(uow: UnitOfWork, actor: Actor, user_id: int, assignment_id: int) -> UserView:
     user = await access_user(uow, actor, user_id)
-    rows = await repo.assignments_with_orgs(uow.session, [user.id])
+    rows = await uow.repo(Users).assignments_with_orgs([user.id])
     match = next(((ra, org) for ra, org in rows if ra.id == assignment_id), None)
     if match is None:
         raise NotFound(f"role assignment {assignment_id} not found")
@@ -246,12 +249,12 @@ async def remove_role(uow: UnitOfWork, actor: Actor, user_id: int, assignment_id
             before={"user": user.email, "role": ra.role, "org": org.key if org else None},
         )
     )
-    await uow.session.delete(ra)
+    await uow.repo(Users).delete(ra)
     await uow.commit()
     return await _one_view(uow, actor, user)
 
 
 async def _home_org(uow: UnitOfWork, user_id: int) -> int | None:
     """The organisation an audit entry about a login is filed under: its first assignment's."""
-    rows = await repo.assignments_with_orgs(uow.session, [user_id])
+    rows = await uow.repo(Users).assignments_with_orgs([user_id])
     return next((org.id for _, org in rows if org is not None), None)

@@ -47,7 +47,7 @@ from depotshare.store.access.models import Grant, Partnership, Tariff
 from depotshare.store.fleet.models import Employee, Token, Vehicle
 from depotshare.store.orgs.models import Organisation, User
 from depotshare.store.roaming.models import RoamingPartner
-from depotshare.store.setup.importing import Catalogue, load_catalogue
+from depotshare.store.setup.importing import Catalogue, Catalogues
 from depotshare.store.sites.models import ChargingStation, Location
 
 M = TypeVar("M", bound=BaseModel)
@@ -117,7 +117,7 @@ async def run_export(settings: Settings, org_key: str | None) -> Export:
 
 
 async def export_document(uow: UnitOfWork, org_key: str | None) -> ImportFile:
-    return build_document(await load_catalogue(uow.session), org_key)
+    return build_document(await uow.repo(Catalogues).load(), org_key)
 
 
 def build_document(cat: Catalogue, org_key: str | None) -> ImportFile:

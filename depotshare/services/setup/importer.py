@@ -20,7 +20,7 @@ from depotshare.services.setup.importer_orgs import OrgWriter
 from depotshare.services.setup.importer_partners import PartnerWriter
 from depotshare.services.setup.importer_roaming import RoamingWriter
 from depotshare.services.setup.importer_sites import SiteEntries
-from depotshare.store.setup.importing import Catalogue, load_catalogue
+from depotshare.store.setup.importing import Catalogue, Catalogues
 
 
 async def run_import_file(settings: Settings, path: Path) -> ImportSummary:
@@ -50,7 +50,7 @@ async def import_document(
     uow: UnitOfWork, doc: ImportFile, actor: Actor, source: str = "import"
 ) -> ImportSummary:
     """Check `doc` against the database, then apply it and commit once. Nothing is written on error."""
-    catalogue = await load_catalogue(uow.session)
+    catalogue = await uow.repo(Catalogues).load()
     plan = resolve(doc, _known(catalogue))
     writer = _Writer(uow, actor, catalogue, plan, ImportSummary(source))
     await writer.run()

@@ -14,7 +14,7 @@ from depotshare.domain.setup import ImportSummary, Plan
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.setup import exporter
 from depotshare.store.fleet.models import Employee, Token, Vehicle
-from depotshare.store.setup.importing import Catalogue
+from depotshare.store.setup.importing import Catalogue, Catalogues
 from depotshare.store.sites.models import Location
 
 Row = TypeVar("Row", Employee, Vehicle, Location, Token)
@@ -35,7 +35,7 @@ class AssetWriter:
     def __init__(
         self, uow: UnitOfWork, cat: Catalogue, plan: Plan, summary: ImportSummary, record: Record
     ) -> None:
-        self.uow, self.session, self.cat, self.plan = uow, uow.session, cat, plan
+        self.uow, self.rows, self.cat, self.plan = uow, uow.repo(Catalogues), cat, plan
         self.summary, self.record = summary, record
 
     def count(self, section: str, created: bool, changed: bool) -> None:
@@ -59,7 +59,7 @@ class AssetWriter:
         if row is None:
             values = {c: v for cols in columns.values() for c, v in cols.items()}
             row = model(**{"uid" if model is Token else "key": key}, **values)
-            self.session.add(row)
+            self.rows.add(row)
             await self.uow.flush()
             self.cat.add(row)
             await self.record(entity, key, row.org_id, None, audit_picture(picture(self.cat, row)))

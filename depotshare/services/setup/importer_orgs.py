@@ -11,11 +11,11 @@ from depotshare.domain.orgs import tree
 from depotshare.domain.setup import ImportSummary, Plan
 from depotshare.domain.setup.model import CostCentreIn, UserIn
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import add_organisation, move_organisation
+from depotshare.services.orgs.organisations import add_organisation, move_organisation, reread_organisations
 from depotshare.services.setup.importer_credentials import password_changes, set_password
 from depotshare.store.fleet.models import CostCentre
 from depotshare.store.orgs.models import Organisation, RoleAssignment, User
-from depotshare.store.setup.importing import Catalogue, refresh_organisations
+from depotshare.store.setup.importing import Catalogue, Catalogues
 
 Record = Callable[..., Awaitable[None]]
 
@@ -24,7 +24,7 @@ class OrgWriter:
     def __init__(
         self, uow: UnitOfWork, cat: Catalogue, plan: Plan, summary: ImportSummary, record: Record
     ) -> None:
-        self.uow, self.session, self.cat, self.plan = uow, uow.session, cat, plan
+        self.uow, self.rows, self.cat, self.plan = uow, uow.repo(Catalogues), cat, plan
         self.summary, self.record = summary, record
 
     async def write(self) -> None:
@@ -57,7 +57,7 @@ class OrgWriter:
                     tree.check_move(org.path, parent.path if parent else None)
                     await self.uow.flush()  # a refresh below must not lose pending changes
                     await move_organisation(self.uow, org, parent)
-                    await refresh_organisations(self.session)
+                    await reread_organisations(self.uow)
                 after = self.org_picture(org)
                 if after != before:
                     await self.record("organisation", org.key, org.id, before, after)
@@ -70,7 +70,7 @@ class OrgWriter:
         picture = {"org": org.key, "code": entry.code, "name": entry.name}
         if row is None:
             row = CostCentre(org_id=org.id, code=entry.code, name=entry.name)
-            self.session.add(row)
+            self.rows.add(row)
             await self.uow.flush()
             self.cat.add(row)
             await self.record("cost_centre", row.id, org.id, None, picture)
@@ -90,7 +90,7 @@ class OrgWriter:
         if row is None:
             row = User(email=entry.email, name=entry.name, is_active=entry.active)
             set_password(row, entry)
-            self.session.add(row)
+            self.rows.add(row)
             await self.uow.flush()
             self.cat.add(row)
         before = {"email": row.email, "name": row.name, "is_active": row.is_active}
@@ -119,7 +119,7 @@ class OrgWriter:
             if (org_id, role.role.value) in held:
                 continue
             ra = RoleAssignment(user_id=user.id, org_id=org_id, role=role.role.value)
-            self.session.add(ra)
+            self.rows.add(ra)
             await self.uow.flush()
             self.cat.add(ra)
             held.add((org_id, role.role.value))

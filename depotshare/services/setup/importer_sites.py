@@ -54,7 +54,7 @@ class SiteEntries(AssetWriter):
         if row is None:
             row = ChargingStation(location_id=location.id, ocpp_id=entry.id)
             set_password(row, entry)
-            self.session.add(row)
+            self.rows.add(row)
             await self.uow.flush()
             self.cat.add(row)
         else:
@@ -80,7 +80,7 @@ class SiteEntries(AssetWriter):
             evse_row = self.cat.evses[station.id].get(evse.id)
             if evse_row is None:
                 evse_row = Evse(station_id=station.id, evse_id=evse.id)
-                self.session.add(evse_row)
+                self.rows.add(evse_row)
                 await self.uow.flush()
                 self.cat.add(evse_row)
                 changed = True
@@ -90,7 +90,7 @@ class SiteEntries(AssetWriter):
                     connector = Connector(
                         evse_pk=evse_row.id, connector_id=c.id, standard=c.standard, max_kw=c.max_kw
                     )
-                    self.session.add(connector)
+                    self.rows.add(connector)
                     await self.uow.flush()
                     self.cat.add(connector)
                     changed = True

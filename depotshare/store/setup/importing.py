@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from depotshare.store.access.models import Grant, GrantScope, Partnership, Tariff
+from depotshare.store.common.repository import Repository
 from depotshare.store.fleet.models import CostCentre, Employee, Token, Vehicle
 from depotshare.store.orgs.models import Organisation, RoleAssignment, User
 from depotshare.store.roaming.models import RoamingPartner
@@ -131,16 +131,11 @@ _TABLES: tuple[type[Any], ...] = (
 )
 
 
-async def load_catalogue(session: AsyncSession) -> Catalogue:
-    catalogue = Catalogue()
-    for table in _TABLES:
-        for row in (await session.scalars(select(table).order_by(table.id))).all():
-            catalogue.add(row)
-    return catalogue
-
-
-async def refresh_organisations(session: AsyncSession) -> None:
-    """Re-read every organisation's path and depth after a subtree move rewrote them in SQL."""
-    await session.execute(
-        select(Organisation).execution_options(populate_existing=True),
-    )
+class Catalogues(Repository):
+    async def load(self) -> Catalogue:
+        """The whole set-up, one query per table."""
+        catalogue = Catalogue()
+        for table in _TABLES:
+            for row in (await self.session.scalars(select(table).order_by(table.id))).all():
+                catalogue.add(row)
+        return catalogue

@@ -11,7 +11,7 @@ from httpx import AsyncClient
 from depotshare.domain.orgs.roles import Role
 from depotshare.services.runtime import Runtime
 from depotshare.store.fleet.models import Employee
-from depotshare.store.orgs.organisations import get_by_key
+from depotshare.store.orgs.organisations import Organisations
 from tests.support.helpers import login, make_tree, make_user
 
 TREE = {"holding": None, "north": "holding", "north-site": "north", "south": "holding", "other": None}
@@ -40,7 +40,7 @@ async def _setup(runtime: Runtime) -> None:
 
 async def _employee(runtime: Runtime, org: str, key: str) -> None:
     async with runtime.uow() as uow:
-        owner = await get_by_key(uow.session, org)
+        owner = await uow.repo(Organisations).get_by_key(org)
         assert owner is not None
         uow.session.add(Employee(org_id=owner.id, key=key, name=key.title()))
         await uow.commit()
