@@ -11,8 +11,8 @@ from depotshare.domain.access.decision_chain import GENESIS, verify
 from depotshare.domain.common.errors import InvalidInput
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.runtime import Runtime
+from depotshare.services.sites.locations import find_location, location_keys
 from depotshare.store.access import authorization as repo
-from depotshare.store.sites import locations as locations_repo
 
 PAGE = 10_000  # entries held in memory at once, whatever the log's length
 
@@ -35,14 +35,14 @@ async def verify_logs(uow: UnitOfWork, location_key: str | None = None) -> Async
     checked; a log is read in pages of PAGE entries, so memory stays flat whatever its length."""
     db = uow.session
     if location_key is not None:
-        location = await locations_repo.get_by_key(db, location_key)
+        location = await find_location(uow, location_key)
         if location is None:
             raise InvalidInput("location", f"no location with key {location_key!r}")
         ids = [location.id]
     else:
         ids = await repo.logged_locations(db)
     heads = await repo.heads(db)
-    keys = await locations_repo.keys_by_id(db, ids)
+    keys = await location_keys(uow, ids)
     for location_id in ids:
         key = keys[location_id][0] if location_id in keys else None
         yield await _verify_location(uow, location_id, key, heads.get(location_id))

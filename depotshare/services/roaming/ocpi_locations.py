@@ -20,8 +20,7 @@ from depotshare.services.sites.connected_stations import is_online
 from depotshare.services.sites.stations import station_evses
 from depotshare.store.charging.models import ConnectorStatus
 from depotshare.store.common.base import utcnow
-from depotshare.store.roaming import ocpi_locations as repo
-from depotshare.store.roaming.ocpi_locations import ExposedLocation
+from depotshare.store.roaming.ocpi_locations import ExposedLocation, OcpiLocations
 from depotshare.store.sites.models import ChargingStation, Connector, Evse
 
 ACCEPTED = "accepted"  # stations waiting for an operator (pending) or rejected are not offered
@@ -77,15 +76,15 @@ async def list_locations(
     date_to: datetime | None,
     heartbeat_interval_s: float,
 ) -> LocationPage:
-    found, total = await repo.list_exposed(
-        uow.session, offset=offset, limit=limit, date_from=date_from, date_to=date_to
+    found, total = await uow.repo(OcpiLocations).list_exposed(
+        offset=offset, limit=limit, date_from=date_from, date_to=date_to
     )
     return LocationPage(await _snapshots(uow, found, heartbeat_interval_s), total)
 
 
 async def get_location(uow: UnitOfWork, key: str, *, heartbeat_interval_s: float) -> LocationSnapshot:
     """NotFound for an unknown key and for every location roaming partners may not see alike."""
-    found = await repo.get_exposed(uow.session, key)
+    found = await uow.repo(OcpiLocations).get_exposed(key)
     if found is None:
         raise NotFound(f"unknown location {key!r}")
     (snapshot,) = await _snapshots(uow, [found], heartbeat_interval_s)
@@ -117,15 +116,15 @@ async def _snapshots(
 ) -> list[LocationSnapshot]:
     stations = [
         s
-        for s in await repo.stations_at(uow.session, [f.location.id for f in found])
+        for s in await uow.repo(OcpiLocations).stations_at([f.location.id for f in found])
         if s.registration_status == ACCEPTED
     ]
     evses = await station_evses(uow, [s.id for s in stations])
     statuses: dict[tuple[int, int, int], ConnectorStatus] = {
         (st.station_id, st.evse_id, st.connector_id): st
-        for st in await repo.statuses_of(uow.session, [s.id for s in stations])
+        for st in await uow.repo(OcpiLocations).statuses_of([s.id for s in stations])
     }
-    audited = await repo.station_audit_times(uow.session, [s.ocpp_id for s in stations])
+    audited = await uow.repo(OcpiLocations).station_audit_times([s.ocpp_id for s in stations])
     now = utcnow()
     by_location: dict[int, list[EvseSnapshot]] = {}
     for station in stations:

@@ -15,8 +15,8 @@ from depotshare.domain.roaming import parties as roaming
 from depotshare.domain.roaming.parties import PartnerStatus, PartyRole
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.store.roaming import partners as repo
 from depotshare.store.roaming.models import RoamingPartner
+from depotshare.store.roaming.partners import RoamingPartners
 
 ENTITY = "roaming_partner"
 
@@ -86,20 +86,20 @@ def _require_admin(actor: Actor) -> None:
 
 async def _get(uow: UnitOfWork, actor: Actor, key: str) -> RoamingPartner:
     _require_admin(actor)
-    row = await repo.get_by_key(uow.session, key)
+    row = await uow.repo(RoamingPartners).get_by_key(key)
     if row is None:
         raise NotFound(f"roaming partner {key!r} not found")
     return row
 
 
 async def _check_party_free(uow: UnitOfWork, party: tuple[str, str, str], key: str) -> None:
-    holder = await repo.get_by_party(uow.session, *party)
+    holder = await uow.repo(RoamingPartners).get_by_party(*party)
     if holder is not None and holder.key != key:
         raise Conflict(f"party_id: roaming partner {holder.key!r} already is {'/'.join(party)}")
 
 
 async def _check_token_free(uow: UnitOfWork, digest: str, key: str) -> None:
-    if any(p.key != key for p in await repo.find_by_token_hashes(uow.session, [digest])):
+    if any(p.key != key for p in await uow.repo(RoamingPartners).find_by_token_hashes([digest])):
         raise Conflict("token: another roaming partner already uses this credentials token")
 
 
@@ -107,7 +107,7 @@ async def list_partners(
     uow: UnitOfWork, actor: Actor, *, cursor: str | None = None, limit: int = 50
 ) -> Page[RoamingPartnerView]:
     _require_admin(actor)
-    rows = await repo.list_partners(uow.session, after_id=decode_cursor(cursor), limit=limit + 1)
+    rows = await uow.repo(RoamingPartners).list_partners(after_id=decode_cursor(cursor), limit=limit + 1)
     return page_of(rows, limit, lambda r: r.id, _view)
 
 
@@ -131,7 +131,7 @@ async def create_partner(
     _require_admin(actor)
     party = (roaming.normalise_country_code(country_code), roaming.normalise_party_id(party_id), role.value)
     token = roaming.check_token(token) if token is not None else roaming.new_token()
-    if await repo.get_by_key(uow.session, key) is not None:
+    if await uow.repo(RoamingPartners).get_by_key(key) is not None:
         raise Conflict(f"key: roaming partner {key!r} already exists")
     await _check_party_free(uow, party, key)
     digest = roaming.hash_token(token)
@@ -145,7 +145,7 @@ async def create_partner(
         status=status.value,
         token_hash=digest,
     )
-    uow.session.add(row)
+    uow.repo(RoamingPartners).add(row)
     await uow.flush()
     await uow.emit(
         Changed(actor=actor, entity=ENTITY, entity_id=key, action="create", org_id=None, after=_snapshot(row))
@@ -233,7 +233,7 @@ async def delete_partner(uow: UnitOfWork, actor: Actor, key: str) -> None:
             actor=actor, entity=ENTITY, entity_id=key, action="delete", org_id=None, before=_snapshot(row)
         )
     )
-    await uow.session.delete(row)
+    await uow.repo(RoamingPartners).delete(row)
     await uow.commit()
 
 
@@ -242,7 +242,7 @@ async def authenticate(uow: UnitOfWork, authorization: str | None) -> OcpiParty:
     (base64-encoded as OCPI 2.2.1 says, or plain). Unauthenticated otherwise."""
     candidates = roaming.token_candidates(authorization)
     hashes = [roaming.hash_token(t) for t in candidates]
-    found = {p.token_hash: p for p in await repo.find_by_token_hashes(uow.session, hashes)}
+    found = {p.token_hash: p for p in await uow.repo(RoamingPartners).find_by_token_hashes(hashes)}
     for digest in hashes:
         partner = found.get(digest)
         if partner is not None and partner.status == PartnerStatus.ACTIVE:

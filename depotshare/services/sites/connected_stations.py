@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import InvalidInput, NotFound, Unauthenticated
 from depotshare.domain.common.events import Changed
@@ -25,8 +23,11 @@ from depotshare.domain.common.keys import STATION_ID_PATTERN
 from depotshare.services.charging.recording import close_on_reboot
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import security
-from depotshare.store.charging import recording as repo
+from depotshare.store.common.repository import PoolTimeout
+from depotshare.store.sites.locations import Locations
 from depotshare.store.sites.models import ChargingStation
+from depotshare.store.sites.station_reports import StationReports
+from depotshare.store.sites.stations import Stations
 
 _STATION_ID = re.compile(STATION_ID_PATTERN)
 # last_seen_at is written at most this often per connection unless the message writes anyway.
@@ -159,24 +160,24 @@ async def _admit(
 ) -> StationLink:
     if not _STATION_ID.match(ocpp_id):  # no station can be named so: unknown
         raise NotFound("unknown charging station")
-    station = await repo.station_by_ocpp_id(uow.session, ocpp_id)
+    station = await uow.repo(Stations).get_by_ocpp_id(ocpp_id)
     if station is None:
         station = await _admit_unknown(uow, ocpp_id)
     elif station.password_hash is not None:
         user, password = credentials or ("", "")
         if user != ocpp_id or not await _password_ok(ocpp_id, station.password_hash, password):
             raise Unauthenticated("wrong or missing station credentials")
-    await repo.set_connected(uow.session, station.id, protocol, now)
+    await uow.repo(Stations).set_connected(station.id, protocol, now)
     await uow.commit()
     return StationLink(station.id, ocpp_id, protocol, now, station.registration_status, time.monotonic())
 
 
 async def _admit_unknown(uow: UnitOfWork, ocpp_id: str) -> ChargingStation:
-    location = await repo.location_admitting(uow.session, _prefixes(ocpp_id))
+    location = await uow.repo(Locations).admitting(_prefixes(ocpp_id))
     if location is None:
         raise NotFound("unknown charging station")
     station = ChargingStation(location_id=location.id, ocpp_id=ocpp_id, registration_status="pending")
-    uow.session.add(station)
+    uow.repo(Stations).add(station)
     await uow.flush()
     await uow.emit(
         Changed(
@@ -193,14 +194,14 @@ async def _admit_unknown(uow: UnitOfWork, ocpp_id: str) -> ChargingStation:
 
 async def disconnected(uow: UnitOfWork, link: StationLink) -> None:
     """The connection closed. A newer connection of the same station is left alone."""
-    await repo.set_disconnected(uow.session, link.pk, link.connected_at)
+    await uow.repo(Stations).set_disconnected(link.pk, link.connected_at)
     await uow.commit()
 
 
 async def forget_connections(uow: UnitOfWork) -> int:
     """At start-up: connections live in this process's memory, so whatever the database says is
     connected belongs to a process that is gone (a crash leaves the flags set)."""
-    cleared = await repo.clear_all_connections(uow.session)
+    cleared = await uow.repo(Stations).clear_all_connections()
     await uow.commit()
     return cleared
 
@@ -221,7 +222,7 @@ async def touch(uow: UnitOfWork, link: StationLink, now: datetime) -> None:
     mono = time.monotonic()
     if mono - link.last_touch >= TOUCH_EVERY_S:
         link.last_touch = mono
-        await repo.touch(uow.session, link.pk, now)
+        await uow.repo(Stations).touch(link.pk, now)
 
 
 # --- what stations report -----------------------------------------------------------------------
@@ -240,7 +241,7 @@ async def boot(
     """A BootNotification: station details and the event kept. A restart (any reason but
     Triggered) also closes the open sessions, which the station lost; a boot we asked for with
     TriggerMessage is no restart and leaves them open. Returns what to answer."""
-    station = await uow.session.get(ChargingStation, station_id)
+    station = await uow.repo(Stations).get_by_id(station_id)
     if station is None:
         raise NotFound("charging station not found")
     for name, value in vars(info).items():
@@ -250,7 +251,7 @@ async def boot(
     if reason != TRIGGERED:
         station.last_boot_at = now
         await close_on_reboot(uow, station_id, now)
-    repo.add_event(uow.session, station_id, "BootNotification", now, payload)
+    uow.repo(StationReports).add_event(station_id, "BootNotification", now, payload)
     await uow.commit()
     return registration(station.registration_status, intervals)
 
@@ -262,7 +263,7 @@ def registration(status: str, intervals: Intervals) -> Registration:
 
 
 async def heartbeat(uow: UnitOfWork, station_id: int, now: datetime) -> None:
-    await repo.touch(uow.session, station_id, now)
+    await uow.repo(Stations).touch(station_id, now)
     await uow.commit()
 
 
@@ -270,8 +271,7 @@ async def status(uow: UnitOfWork, station_id: int, report: StatusReport, now: da
     """Current state per connector (an older report never overwrites a newer one) plus history."""
     if report.evse_id < 0 or report.connector_id < 0:
         raise InvalidInput("connectorId", "must not be negative")
-    await repo.record_status(
-        uow.session,
+    await uow.repo(StationReports).record_status(
         {
             "station_id": station_id,
             "evse_id": report.evse_id,
@@ -291,5 +291,5 @@ async def status(uow: UnitOfWork, station_id: int, report: StatusReport, now: da
 async def event(uow: UnitOfWork, station_id: int, kind: str, payload: dict[str, Any], at: datetime) -> None:
     """Anything else a station tells us (firmware/diagnostics status, DataTransfer, security
     events, NotifyEvent/NotifyReport), kept verbatim."""
-    repo.add_event(uow.session, station_id, kind, at, payload)
+    uow.repo(StationReports).add_event(station_id, kind, at, payload)
     await uow.commit()

@@ -13,8 +13,8 @@ from depotshare.services.common.access import found
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.sites.locations import jsonable
 from depotshare.services.sites.stations import EvseView, access_station, evse_view, get_station, owner
-from depotshare.store.sites import stations as repo
 from depotshare.store.sites.models import ChargingStation, Evse, Location
+from depotshare.store.sites.stations import Stations
 
 
 async def list_evses(uow: UnitOfWork, actor: Actor, station_id: str) -> list[EvseView]:
@@ -23,11 +23,11 @@ async def list_evses(uow: UnitOfWork, actor: Actor, station_id: str) -> list[Evs
 
 async def _evse(uow: UnitOfWork, station: ChargingStation, evse_id: int) -> Evse:
     what = f"EVSE {evse_id} of charging station {station.ocpp_id!r}"
-    return found(await repo.get_evse(uow.session, station.id, evse_id), what)
+    return found(await uow.repo(Stations).get_evse(station.id, evse_id), what)
 
 
 async def _evse_view_of(uow: UnitOfWork, station: ChargingStation, evse_id: int) -> EvseView:
-    rows = (await repo.evses_of(uow.session, [station.id]))[station.id]
+    rows = (await uow.repo(Stations).evses_of([station.id]))[station.id]
     return next(evse_view(e, cs) for e, cs in rows if e.evse_id == evse_id)
 
 
@@ -57,9 +57,9 @@ async def _record_evse(
 async def add_evse(uow: UnitOfWork, actor: Actor, station_id: str, spec: EvseSpec) -> EvseView:
     spec = assets.check_evse(spec)
     station = await access_station(uow, actor, station_id, Action.WRITE)
-    if await repo.get_evse(uow.session, station.id, spec.id) is not None:
+    if await uow.repo(Stations).get_evse(station.id, spec.id) is not None:
         raise Conflict(f"id: EVSE {spec.id} already exists on charging station {station_id!r}")
-    await repo.add_evse(uow.session, station.id, spec)
+    await uow.repo(Stations).add_evse(station.id, spec)
     view = await _evse_view_of(uow, station, spec.id)
     loc, _ = await owner(uow, station)
     await _record_evse(uow, actor, loc, station, spec.id, "create", after=view)
@@ -76,11 +76,11 @@ async def update_evse(
     evse = await _evse(uow, station, evse_id)
     before = await _evse_view_of(uow, station, evse_id)
     if spec.id != evse_id:
-        if await repo.get_evse(uow.session, station.id, spec.id) is not None:
+        if await uow.repo(Stations).get_evse(station.id, spec.id) is not None:
             raise Conflict(f"id: EVSE {spec.id} already exists on charging station {station_id!r}")
         evse.evse_id = spec.id
         await uow.flush()
-    await repo.replace_connectors(uow.session, evse, spec.connectors)
+    await uow.repo(Stations).replace_connectors(evse, spec.connectors)
     after = await _evse_view_of(uow, station, spec.id)
     if after != before:
         loc, _ = await owner(uow, station)
@@ -95,5 +95,5 @@ async def delete_evse(uow: UnitOfWork, actor: Actor, station_id: str, evse_id: i
     before = await _evse_view_of(uow, station, evse_id)
     loc, _ = await owner(uow, station)
     await _record_evse(uow, actor, loc, station, evse_id, "delete", before=before)
-    await uow.session.delete(evse)  # its connectors go with it (ON DELETE CASCADE)
+    await uow.repo(Stations).delete(evse)  # its connectors go with it (ON DELETE CASCADE)
     await uow.commit()

@@ -23,7 +23,7 @@ from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import org_keys, subtree_filter
 from depotshare.store.orgs.models import Organisation
-from depotshare.store.sites import locations as repo
+from depotshare.store.sites.locations import Locations
 from depotshare.store.sites.models import Location
 
 LOCATIONS = Resource.LOCATIONS
@@ -113,18 +113,23 @@ def _snapshot(view: LocationView) -> dict[str, Any]:
 
 async def _one_view(uow: UnitOfWork, loc: Location) -> LocationView:
     org = await org_by_id(uow, loc.org_id)
-    employees = await repo.employee_keys_by_id(uow.session, [loc.home_employee_id])
+    employees = await uow.repo(Locations).employee_keys_by_id([loc.home_employee_id])
     return _view(loc, org.key, employees.get(loc.home_employee_id or 0))
 
 
 async def location_keys(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
     """Location id -> (key, owning organisation id), for the views of other capabilities."""
-    return await repo.keys_by_id(uow.session, ids)
+    return await uow.repo(Locations).keys_by_id(ids)
+
+
+async def find_location(uow: UnitOfWork, key: str) -> Location | None:
+    """A location by key, unscoped: for checks that name a place (the decision log's chain)."""
+    return await uow.repo(Locations).get_by_key(key)
 
 
 async def access_location(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Location:
     """The only way to reach a location: NotFound when absent or invisible, Forbidden when read-only."""
-    row = await repo.get_scoped(uow.session, actor.scope, key, Action.READ)
+    row = await uow.repo(Locations).get_scoped(actor.scope, key, Action.READ)
     return await reach(uow, actor, row, f"location {key!r}", LOCATIONS, action)
 
 
@@ -140,8 +145,7 @@ async def list_locations(
     limit: int = 50,
 ) -> Page[LocationView]:
     prefix = await subtree_filter(uow, actor, org)
-    rows = await repo.list_scoped(
-        uow.session,
+    rows = await uow.repo(Locations).list_scoped(
         actor.scope,
         org_prefix=prefix,
         q=q,
@@ -151,7 +155,7 @@ async def list_locations(
         limit=limit + 1,
     )
     orgs = await org_keys(uow, [r.org_id for r in rows])
-    employees = await repo.employee_keys_by_id(uow.session, [r.home_employee_id for r in rows])
+    employees = await uow.repo(Locations).employee_keys_by_id([r.home_employee_id for r in rows])
     return page_of(
         rows,
         limit,
@@ -169,7 +173,7 @@ async def _home_employee_id(uow: UnitOfWork, actor: Actor, spec: LocationSpec) -
         return None
     if spec.home_employee is None:
         raise InvalidInput("home.employee", "a home charger names the employee it belongs to")
-    employee = await repo.get_employee_scoped(uow.session, actor.scope, spec.home_employee)
+    employee = await uow.repo(Locations).get_employee_scoped(actor.scope, spec.home_employee)
     if employee is None:
         raise InvalidInput("home.employee", f"employee {spec.home_employee!r} not found")
     return employee.id
@@ -205,7 +209,7 @@ async def _check_prefix_free(uow: UnitOfWork, spec: LocationSpec, loc: Location 
     prefix = spec.admit_station_prefix
     if prefix is None or (loc is not None and loc.admit_station_prefix == prefix):
         return
-    holder = await repo.get_by_station_prefix(uow.session, prefix)
+    holder = await uow.repo(Locations).get_by_station_prefix(prefix)
     if holder is not None and holder is not loc:
         # Not named: the other location may be outside what the caller can see.
         raise Conflict(
@@ -229,7 +233,7 @@ async def create_location(uow: UnitOfWork, actor: Actor, spec: LocationSpec) -> 
     spec = checked(spec)
     org = await target_org(uow, actor, spec.org, LOCATIONS)
     employee_id = await _home_employee_id(uow, actor, spec)
-    if await repo.get_by_key(uow.session, spec.key) is not None:
+    if await uow.repo(Locations).get_by_key(spec.key) is not None:
         raise Conflict(f"key: a location {spec.key!r} already exists")
     await _check_prefix_free(uow, spec, None)
     loc = await add_location(uow, spec, org, employee_id)
@@ -254,7 +258,7 @@ async def add_location(
     """Insert a checked spec without access checks or commit; shared by the API and the import."""
     loc = Location()
     _apply(loc, spec, org, home_employee_id)
-    uow.session.add(loc)
+    uow.repo(Locations).add(loc)
     await uow.flush()
     return loc
 
@@ -312,7 +316,7 @@ async def update_location(
 
 async def delete_location(uow: UnitOfWork, actor: Actor, key: str) -> None:
     loc = await access_location(uow, actor, key, Action.WRITE)
-    if await repo.has_stations(uow.session, loc.id):
+    if await uow.repo(Locations).has_stations(loc.id):
         raise Conflict(f"location {key!r} still has charging stations; move or delete them first")
     before = await _one_view(uow, loc)
     await uow.emit(
@@ -325,5 +329,5 @@ async def delete_location(uow: UnitOfWork, actor: Actor, key: str) -> None:
             location_id=loc.id,
         )
     )
-    await uow.session.delete(loc)
+    await uow.repo(Locations).delete(loc)
     await uow.commit()

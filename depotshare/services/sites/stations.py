@@ -23,15 +23,14 @@ from depotshare.services.common.ownership import org_by_id
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import security
-from depotshare.services.orgs.organisations import access_org, subtree_filter
+from depotshare.services.orgs.organisations import access_org, org_keys, subtree_filter
 from depotshare.services.sites.connected_stations import is_online
 from depotshare.services.sites.locations import access_location, jsonable
 from depotshare.store.common.base import utcnow
 from depotshare.store.orgs.models import Organisation
-from depotshare.store.orgs.organisations import keys_by_id as org_keys_by_id
-from depotshare.store.sites import locations as location_repo
-from depotshare.store.sites import stations as repo
+from depotshare.store.sites.locations import Locations
 from depotshare.store.sites.models import ChargingStation, Connector, Evse, Location
+from depotshare.store.sites.stations import EvseRows, Stations
 
 STATIONS = Resource.STATIONS
 DETAILS = ("vendor", "model", "serial_number", "firmware_version")
@@ -107,9 +106,9 @@ def registration_of(value: str) -> RegistrationStatus:
 
 async def _views(uow: UnitOfWork, stations: Sequence[ChargingStation]) -> dict[int, StationView]:
     now = utcnow()
-    locations = await location_repo.keys_by_id(uow.session, [s.location_id for s in stations])
-    orgs = await org_keys_by_id(uow.session, [org_id for _, org_id in locations.values()])
-    evses = await repo.evses_of(uow.session, [s.id for s in stations])
+    locations = await uow.repo(Locations).keys_by_id([s.location_id for s in stations])
+    orgs = await org_keys(uow, [org_id for _, org_id in locations.values()])
+    evses = await uow.repo(Stations).evses_of([s.id for s in stations])
     out: dict[int, StationView] = {}
     for s in stations:
         location_key, org_id = locations[s.location_id]
@@ -147,18 +146,18 @@ def _snapshot(view: StationView) -> dict[str, Any]:
 
 
 async def owner(uow: UnitOfWork, station: ChargingStation) -> tuple[Location, Organisation]:
-    loc = found(await uow.session.get(Location, station.location_id), "location")
+    loc = found(await uow.repo(Locations).get_by_id(station.location_id), "location")
     return loc, await org_by_id(uow, loc.org_id)
 
 
 async def station_ids(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, str]:
     """Station pk -> OCPP identity, for the views of other capabilities (one query)."""
-    return await repo.station_ids_by_id(uow.session, ids)
+    return await uow.repo(Stations).station_ids_by_id(ids)
 
 
-async def station_evses(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, repo.EvseRows]:
+async def station_evses(uow: UnitOfWork, ids: Sequence[int]) -> dict[int, EvseRows]:
     """The EVSEs with their connectors of these stations (by pk), for other capabilities' views."""
-    return await repo.evses_of(uow.session, ids)
+    return await uow.repo(Stations).evses_of(ids)
 
 
 async def access_station(
@@ -166,7 +165,7 @@ async def access_station(
 ) -> ChargingStation:
     """The only way to reach a station: NotFound when absent or invisible, Forbidden when read-only."""
     what = f"charging station {station_id!r}"
-    station = found(await repo.get_scoped(uow.session, actor.scope, station_id, Action.READ), what)
+    station = found(await uow.repo(Stations).get_scoped(actor.scope, station_id, Action.READ), what)
     if action is Action.WRITE:
         _, org = await owner(uow, station)
         require(actor.scope, STATIONS, Action.WRITE, org.path, what)
@@ -188,8 +187,7 @@ async def list_stations(
     prefix = await subtree_filter(uow, actor, org)
     location_id = (await access_location(uow, actor, location)).id if location else None
     seen_since = utcnow() - timedelta(seconds=2 * _heartbeat_s())
-    rows = await repo.list_scoped(
-        uow.session,
+    rows = await uow.repo(Stations).list_scoped(
         actor.scope,
         org_prefix=prefix,
         location_id=location_id,
@@ -210,9 +208,9 @@ async def get_station(uow: UnitOfWork, actor: Actor, station_id: str) -> Station
 async def _target_location(uow: UnitOfWork, actor: Actor, key: str) -> Location:
     """The location a station is put at. Like any create, this is decided on the target organisation:
     NotFound when the caller cannot see it, Forbidden when it may not add stations there."""
-    loc = await location_repo.get_scoped(uow.session, actor.scope, key, Action.READ)
+    loc = await uow.repo(Locations).get_scoped(actor.scope, key, Action.READ)
     if loc is None:
-        loc = found(await location_repo.get_by_key(uow.session, key), f"location {key!r}")
+        loc = found(await uow.repo(Locations).get_by_key(key), f"location {key!r}")
     org = await org_by_id(uow, loc.org_id)
     try:
         await access_org(uow, actor, org.key)
@@ -225,7 +223,7 @@ async def _target_location(uow: UnitOfWork, actor: Actor, key: str) -> Location:
 async def create_station(uow: UnitOfWork, actor: Actor, spec: StationSpec) -> StationView:
     evses = assets.check_evses(spec.evses)
     loc = await _target_location(uow, actor, spec.location)
-    if await repo.get_by_ocpp_id(uow.session, spec.id) is not None:
+    if await uow.repo(Stations).get_by_ocpp_id(spec.id) is not None:
         raise Conflict(f"id: a charging station {spec.id!r} already exists")
     station = await add_station(uow, spec, loc, evses)
     view = await _one_view(uow, station)
@@ -253,10 +251,10 @@ async def add_station(
         password_hash=security.hash_password(spec.password) if spec.password else None,
         **{k: getattr(spec, k) for k in DETAILS},
     )
-    uow.session.add(station)
+    uow.repo(Stations).add(station)
     await uow.flush()
     for evse in evses:
-        await repo.add_evse(uow.session, station.id, evse)
+        await uow.repo(Stations).add_evse(station.id, evse)
     await uow.flush()
     return station
 
@@ -281,7 +279,7 @@ async def update_station(
         station.password_hash = security.hash_password(password) if password else None
     await uow.flush()
     if evses is not None:
-        await repo.replace_evses(uow.session, station.id, evses)
+        await uow.repo(Stations).replace_evses(station.id, evses)
     after = await _one_view(uow, station)
     after_snapshot = _snapshot(after)
     if changes.get("password"):
@@ -318,5 +316,5 @@ async def delete_station(uow: UnitOfWork, actor: Actor, station_id: str) -> None
             station_id=station.id,
         )
     )
-    await uow.session.delete(station)  # EVSEs and connectors go with it (ON DELETE CASCADE)
+    await uow.repo(Stations).delete(station)  # EVSEs and connectors go with it (ON DELETE CASCADE)
     await uow.commit()

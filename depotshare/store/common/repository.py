@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import TimeoutError as _PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
+
+# No database connection could be had within the pool's timeout: what a service catches to
+# refuse politely (a reconnect storm) instead of importing the ORM's exceptions.
+PoolTimeout = _PoolTimeout
 
 
 class Repository:

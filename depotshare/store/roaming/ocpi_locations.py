@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from depotshare.store.charging.models import ConnectorStatus
 from depotshare.store.common.base import UTCDateTime
 from depotshare.store.common.models import AuditEntry
+from depotshare.store.common.repository import Repository
 from depotshare.store.sites.models import ChargingStation, Location
 
 
@@ -78,67 +78,68 @@ def last_updated(dialect: str) -> ColumnElement[datetime]:
     return _latest(dialect, Location.created_at, location_audit, station_audit, station_created, status)
 
 
-async def list_exposed(
-    session: AsyncSession,
-    *,
-    offset: int,
-    limit: int,
-    date_from: datetime | None = None,
-    date_to: datetime | None = None,
-) -> tuple[list[ExposedLocation], int]:
-    """One page in creation order (stable while a client walks the pages) and the total."""
-    updated = last_updated(session.get_bind().dialect.name).label("last_updated")
-    conditions = [exposed()]
-    if date_from is not None:
-        conditions.append(updated >= date_from)
-    if date_to is not None:
-        conditions.append(updated < date_to)
-    inner = select(Location.id.label("id"), updated).where(*conditions).subquery()
-    total = await session.scalar(select(func.count()).select_from(inner))
-    page = (
-        await session.execute(
-            select(Location, inner.c.last_updated)
-            .join(inner, inner.c.id == Location.id)
-            .order_by(Location.id)
-            .offset(offset)
-            .limit(limit)
+class OcpiLocations(Repository):
+    """The locations roaming partners may see, and what their OCPI objects are made of."""
+
+    async def list_exposed(
+        self,
+        *,
+        offset: int,
+        limit: int,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+    ) -> tuple[list[ExposedLocation], int]:
+        """One page in creation order (stable while a client walks the pages) and the total."""
+        updated = last_updated(self.session.get_bind().dialect.name).label("last_updated")
+        conditions = [exposed()]
+        if date_from is not None:
+            conditions.append(updated >= date_from)
+        if date_to is not None:
+            conditions.append(updated < date_to)
+        inner = select(Location.id.label("id"), updated).where(*conditions).subquery()
+        total = await self.session.scalar(select(func.count()).select_from(inner))
+        page = (
+            await self.session.execute(
+                select(Location, inner.c.last_updated)
+                .join(inner, inner.c.id == Location.id)
+                .order_by(Location.id)
+                .offset(offset)
+                .limit(limit)
+            )
+        ).all()
+        return [ExposedLocation(row[0], row[1]) for row in page], int(total or 0)
+
+    async def get_exposed(self, key: str) -> ExposedLocation | None:
+        """The location if roaming partners may see it; None otherwise, as for an unknown key."""
+        updated = last_updated(self.session.get_bind().dialect.name)
+        row = (
+            await self.session.execute(select(Location, updated).where(Location.key == key, exposed()))
+        ).first()
+        return ExposedLocation(row[0], row[1]) if row else None
+
+    async def stations_at(self, location_ids: Sequence[int]) -> list[ChargingStation]:
+        if not location_ids:
+            return []
+        stmt = (
+            select(ChargingStation)
+            .where(ChargingStation.location_id.in_(set(location_ids)))
+            .order_by(ChargingStation.id)
         )
-    ).all()
-    return [ExposedLocation(row[0], row[1]) for row in page], int(total or 0)
+        return list((await self.session.scalars(stmt)).all())
 
+    async def statuses_of(self, station_ids: Sequence[int]) -> list[ConnectorStatus]:
+        if not station_ids:
+            return []
+        stmt = select(ConnectorStatus).where(ConnectorStatus.station_id.in_(set(station_ids)))
+        return list((await self.session.scalars(stmt)).all())
 
-async def get_exposed(session: AsyncSession, key: str) -> ExposedLocation | None:
-    """The location if roaming partners may see it; None otherwise, as for an unknown key."""
-    updated = last_updated(session.get_bind().dialect.name)
-    row = (await session.execute(select(Location, updated).where(Location.key == key, exposed()))).first()
-    return ExposedLocation(row[0], row[1]) if row else None
-
-
-async def stations_at(session: AsyncSession, location_ids: Sequence[int]) -> list[ChargingStation]:
-    if not location_ids:
-        return []
-    stmt = (
-        select(ChargingStation)
-        .where(ChargingStation.location_id.in_(set(location_ids)))
-        .order_by(ChargingStation.id)
-    )
-    return list((await session.scalars(stmt)).all())
-
-
-async def statuses_of(session: AsyncSession, station_ids: Sequence[int]) -> list[ConnectorStatus]:
-    if not station_ids:
-        return []
-    stmt = select(ConnectorStatus).where(ConnectorStatus.station_id.in_(set(station_ids)))
-    return list((await session.scalars(stmt)).all())
-
-
-async def station_audit_times(session: AsyncSession, ocpp_ids: Sequence[str]) -> dict[str, datetime]:
-    """Station id -> when its audit log last recorded a change (EVSEs and connectors included)."""
-    if not ocpp_ids:
-        return {}
-    stmt = (
-        select(AuditEntry.entity_id, func.max(AuditEntry.at))
-        .where(AuditEntry.entity == "station", AuditEntry.entity_id.in_(set(ocpp_ids)))
-        .group_by(AuditEntry.entity_id)
-    )
-    return {row[0]: row[1] for row in (await session.execute(stmt)).all()}
+    async def station_audit_times(self, ocpp_ids: Sequence[str]) -> dict[str, datetime]:
+        """Station id -> when its audit log last recorded a change (EVSEs and connectors included)."""
+        if not ocpp_ids:
+            return {}
+        stmt = (
+            select(AuditEntry.entity_id, func.max(AuditEntry.at))
+            .where(AuditEntry.entity == "station", AuditEntry.entity_id.in_(set(ocpp_ids)))
+            .group_by(AuditEntry.entity_id)
+        )
+        return {row[0]: row[1] for row in (await self.session.execute(stmt)).all()}
