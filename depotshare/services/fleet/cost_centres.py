@@ -9,14 +9,14 @@ from datetime import datetime
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
-from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.ownership import org_by_id, reach, target_org
-from depotshare.services.common.pagination import Page, decode_cursor, page_of
+from depotshare.services.common.ownership import reach, target_org
+from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.fleet.references import ensure_not_stranded
-from depotshare.services.orgs.organisations import org_keys, subtree_filter
+from depotshare.services.fleet.names import FleetNames, StoredNames
+from depotshare.services.fleet.references import Reference
+from depotshare.services.fleet.writes import FleetKind, apply_write, delete_row, page, place, view_of
 from depotshare.store.fleet.cost_centres import CostCentres
 from depotshare.store.fleet.models import CostCentre
 from depotshare.store.orgs.models import Organisation
@@ -33,12 +33,15 @@ class CostCentreView:
     created_at: datetime
 
 
-def _view(cc: CostCentre, org_key: str) -> CostCentreView:
-    return CostCentreView(cc.id, org_key, cc.code, cc.name, cc.created_at)
+def _view(cc: CostCentre, names: FleetNames) -> CostCentreView:
+    return CostCentreView(cc.id, names.org_key(cc.org_id) or "", cc.code, cc.name, cc.created_at)
 
 
-def _snapshot(cc: CostCentre, org_key: str) -> dict[str, object]:
-    return {"org": org_key, "code": cc.code, "name": cc.name}
+def _snapshot(view: CostCentreView) -> dict[str, object]:
+    return {"org": view.org, "code": view.code, "name": view.name}
+
+
+COST_CENTRE = FleetKind("cost_centre", CostCentre, CostCentres, lambda cc: cc.id, _view, _snapshot)
 
 
 async def resolve_cost_centre(
@@ -50,6 +53,10 @@ async def resolve_cost_centre(
     if not matches:
         raise InvalidInput(path, f"no cost centre {code!r} in organisation {org.key!r} or its parents")
     return max(matches, key=lambda cc: lineage.index(cc.org_id))
+
+
+# How employees, vehicles and tokens refer to a cost centre.
+COST_CENTRE_REF = Reference("cost_centre", "cost_centre_id", resolve_cost_centre, CostCentres)
 
 
 async def cost_centre_codes(uow: UnitOfWork, ids: Sequence[int | None]) -> dict[int, str]:
@@ -74,17 +81,16 @@ async def list_cost_centres(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[CostCentreView]:
-    prefix = await subtree_filter(uow, actor, org)
-    rows = await uow.repo(CostCentres).list_scoped(
-        actor.scope, org_prefix=prefix, q=q, after_id=decode_cursor(cursor), limit=limit + 1
-    )
-    keys = await org_keys(uow, [cc.org_id for cc in rows])
-    return page_of(rows, limit, lambda cc: cc.id, lambda cc: _view(cc, keys[cc.org_id]))
+    async def rows(prefix: str | None, after_id: int | None, n: int) -> list[CostCentre]:
+        return await uow.repo(CostCentres).list_scoped(
+            actor.scope, org_prefix=prefix, q=q, after_id=after_id, limit=n
+        )
+
+    return await page(uow, actor, COST_CENTRE, rows, org, cursor, limit)
 
 
 async def get_cost_centre(uow: UnitOfWork, actor: Actor, cc_id: int) -> CostCentreView:
-    cc = await access_cost_centre(uow, actor, cc_id)
-    return _view(cc, (await org_by_id(uow, cc.org_id)).key)
+    return await view_of(uow, COST_CENTRE, await access_cost_centre(uow, actor, cc_id))
 
 
 async def _check_code_free(uow: UnitOfWork, org: Organisation, code: str) -> None:
@@ -97,21 +103,10 @@ async def create_cost_centre(
 ) -> CostCentreView:
     owner = await target_org(uow, actor, org, COST_CENTRES)
     await _check_code_free(uow, owner, code)
-    cc = CostCentre(org_id=owner.id, code=code, name=name)
-    uow.repo(CostCentres).add(cc)
-    await uow.flush()
-    await uow.emit(
-        Changed(
-            actor=actor,
-            entity="cost_centre",
-            entity_id=cc.id,
-            action="create",
-            org_id=owner.id,
-            after=_snapshot(cc, owner.key),
-        )
-    )
+    columns = {"org_id": owner.id, "code": code, "name": name}
+    applied = await apply_write(uow, actor, COST_CENTRE, StoredNames(uow), None, columns)
     await uow.commit()
-    return _view(cc, owner.key)
+    return applied.view
 
 
 async def update_cost_centre(
@@ -124,51 +119,19 @@ async def update_cost_centre(
     name: str | None = None,
 ) -> CostCentreView:
     cc = await access_cost_centre(uow, actor, cc_id, Action.WRITE)
-    owner = await org_by_id(uow, cc.org_id)
-    before = _snapshot(cc, owner.key)
-    if org is not None and org != owner.key:
-        owner = await target_org(uow, actor, org, COST_CENTRES)
-        await ensure_not_stranded(uow.repo(CostCentres), cc.id, owner, f"cost centre {cc.code!r}")
+    repo = uow.repo(CostCentres)
+    placed = await place(uow, actor, cc, org, COST_CENTRES, repo, f"cost centre {cc.code!r}")
     new_code = code if code is not None else cc.code
-    if (owner.id, new_code) != (cc.org_id, cc.code):
-        await _check_code_free(uow, owner, new_code)
-    cc.org_id, cc.code = owner.id, new_code
-    if name is not None:
-        cc.name = name
-    after = _snapshot(cc, owner.key)
-    if after != before:
-        await uow.emit(
-            Changed(
-                actor=actor,
-                entity="cost_centre",
-                entity_id=cc.id,
-                action="update",
-                org_id=owner.id,
-                before=before,
-                after=after,
-            )
-        )
+    if (placed.owner.id, new_code) != (cc.org_id, cc.code):
+        await _check_code_free(uow, placed.owner, new_code)
+    columns = {"org_id": placed.owner.id, "code": new_code, "name": name if name is not None else cc.name}
+    applied = await apply_write(uow, actor, COST_CENTRE, StoredNames(uow), cc, columns)
     await uow.commit()
-    return _view(cc, owner.key)
+    return applied.view
 
 
 async def delete_cost_centre(uow: UnitOfWork, actor: Actor, cc_id: int) -> None:
     """Employees, vehicles and tokens booked to it keep existing, with no cost centre."""
     cc = await access_cost_centre(uow, actor, cc_id, Action.WRITE)
-    owner = await org_by_id(uow, cc.org_id)
-    before: dict[str, object] = _snapshot(cc, owner.key)
-    detached = await uow.repo(CostCentres).referrers(cc.id)
-    if detached:
-        before["referenced_by"] = detached
-    await uow.emit(
-        Changed(
-            actor=actor,
-            entity="cost_centre",
-            entity_id=cc.id,
-            action="delete",
-            org_id=owner.id,
-            before=before,
-        )
-    )
-    await uow.repo(CostCentres).delete(cc)
+    await delete_row(uow, actor, COST_CENTRE, cc, uow.repo(CostCentres))
     await uow.commit()

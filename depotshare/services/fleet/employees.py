@@ -9,21 +9,31 @@ from datetime import datetime
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
-from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.ownership import in_lineage, org_by_id, reach, target_org
-from depotshare.services.common.pagination import Page, decode_cursor, page_of
+from depotshare.services.common.ownership import reach, target_org
+from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.fleet.cost_centres import resolve_cost_centre
-from depotshare.services.fleet.references import ensure_not_stranded, keep_reference
-from depotshare.services.orgs.organisations import org_keys, subtree_filter
-from depotshare.store.fleet.cost_centres import CostCentres
+from depotshare.services.fleet.cost_centres import COST_CENTRE_REF
+from depotshare.services.fleet.names import FleetNames, NameSource, StoredNames
+from depotshare.services.fleet.references import Reference, assign, in_reach, named
+from depotshare.services.fleet.writes import (
+    Applied,
+    Columns,
+    FleetKind,
+    apply_write,
+    delete_row,
+    page,
+    patched,
+    place,
+    view_of,
+)
 from depotshare.store.fleet.employees import Employees
 from depotshare.store.fleet.models import Employee
 from depotshare.store.orgs.models import Organisation, User
 
 EMPLOYEES = Resource.EMPLOYEES
+_REFS = [COST_CENTRE_REF]  # the login is a reference of its own kind (_login)
 
 
 @dataclass(frozen=True)
@@ -49,26 +59,16 @@ class EmployeePatch:
     user: str | None = None
 
 
-async def _views(uow: UnitOfWork, rows: list[Employee]) -> dict[int, EmployeeView]:
-    orgs = await org_keys(uow, [e.org_id for e in rows])
-    codes = await uow.repo(CostCentres).codes_by_id([e.cost_centre_id for e in rows])
-    emails = await uow.repo(Employees).emails_by_user_id([e.user_id for e in rows])
-    return {
-        e.id: EmployeeView(
-            e.key,
-            orgs[e.org_id],
-            e.name,
-            e.email,
-            codes.get(e.cost_centre_id or 0),
-            emails.get(e.user_id or 0),
-            e.created_at,
-        )
-        for e in rows
-    }
-
-
-async def _view(uow: UnitOfWork, employee: Employee) -> EmployeeView:
-    return (await _views(uow, [employee]))[employee.id]
+def _view(e: Employee, names: FleetNames) -> EmployeeView:
+    return EmployeeView(
+        e.key,
+        names.org_key(e.org_id) or "",
+        e.name,
+        e.email,
+        names.cost_centre_code(e.cost_centre_id),
+        names.user_email(e.user_id),
+        e.created_at,
+    )
 
 
 def _snapshot(view: EmployeeView) -> dict[str, object]:
@@ -80,6 +80,16 @@ def _snapshot(view: EmployeeView) -> dict[str, object]:
         "cost_centre": view.cost_centre,
         "user": view.user,
     }
+
+
+EMPLOYEE = FleetKind("employee", Employee, Employees, lambda e: e.key, _view, _snapshot)
+
+
+async def apply_employee(
+    uow: UnitOfWork, actor: Actor, names: NameSource, row: Employee | None, columns: Columns
+) -> Applied[Employee, EmployeeView]:
+    """The one write of an employee (REST and import): create it or set `columns`, audited; no commit."""
+    return await apply_write(uow, actor, EMPLOYEE, names, row, columns)
 
 
 async def employee_keys(uow: UnitOfWork, ids: Sequence[int | None]) -> dict[int, str]:
@@ -97,10 +107,12 @@ async def resolve_employee(
     uow: UnitOfWork, actor: Actor, key: str, org: Organisation, path: str = "employee"
 ) -> Employee:
     """The employee `key`, readable by the actor and of `org` or one of its ancestors."""
-    employee = await uow.repo(Employees).get_scoped(actor.scope, key, Action.READ)
-    if employee is None or not in_lineage(employee.org_id, org):
-        raise InvalidInput(path, f"no employee {key!r} in organisation {org.key!r} or its parents")
-    return employee
+    row = await uow.repo(Employees).get_scoped(actor.scope, key, Action.READ)
+    return in_reach(row, "employee", key, org, path)
+
+
+# How vehicles and tokens refer to an employee.
+EMPLOYEE_REF = Reference("employee", "employee_id", resolve_employee, Employees)
 
 
 async def _login(uow: UnitOfWork, email: str, org: Organisation, path: str = "user") -> User:
@@ -120,21 +132,16 @@ async def list_employees(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[EmployeeView]:
-    prefix = await subtree_filter(uow, actor, org)
-    rows = await uow.repo(Employees).list_scoped(
-        actor.scope,
-        org_prefix=prefix,
-        q=q,
-        cost_centre=cost_centre,
-        after_id=decode_cursor(cursor),
-        limit=limit + 1,
-    )
-    views = await _views(uow, rows[:limit])
-    return page_of(rows, limit, lambda e: e.id, lambda e: views[e.id])
+    async def rows(prefix: str | None, after_id: int | None, n: int) -> list[Employee]:
+        return await uow.repo(Employees).list_scoped(
+            actor.scope, org_prefix=prefix, q=q, cost_centre=cost_centre, after_id=after_id, limit=n
+        )
+
+    return await page(uow, actor, EMPLOYEE, rows, org, cursor, limit)
 
 
 async def get_employee(uow: UnitOfWork, actor: Actor, key: str) -> EmployeeView:
-    return await _view(uow, await access_employee(uow, actor, key))
+    return await view_of(uow, EMPLOYEE, await access_employee(uow, actor, key))
 
 
 async def create_employee(
@@ -151,91 +158,35 @@ async def create_employee(
     owner = await target_org(uow, actor, org, EMPLOYEES)
     if await uow.repo(Employees).get_by_key(key) is not None:
         raise Conflict(f"key: an employee with key {key!r} already exists")
-    cc = await resolve_cost_centre(uow, actor, cost_centre, owner) if cost_centre else None
-    login = await _login(uow, user, owner) if user else None
-    employee = Employee(
-        org_id=owner.id,
-        key=key,
-        name=name,
-        email=email,
-        cost_centre_id=cc.id if cc else None,
-        user_id=login.id if login else None,
-    )
-    uow.repo(Employees).add(employee)
-    await uow.flush()
-    view = await _view(uow, employee)
-    await uow.emit(
-        Changed(
-            actor=actor,
-            entity="employee",
-            entity_id=key,
-            action="create",
-            org_id=owner.id,
-            after=_snapshot(view),
-        )
-    )
+    columns: Columns = {"org_id": owner.id, "key": key, "name": name, "email": email}
+    columns |= await assign(uow, actor, {"cost_centre": cost_centre}, _REFS, owner)
+    columns["user_id"] = (await _login(uow, user, owner)).id if user else None
+    applied = await apply_employee(uow, actor, StoredNames(uow), None, columns)
     await uow.commit()
-    return view
+    return applied.view
 
 
 async def update_employee(uow: UnitOfWork, actor: Actor, key: str, patch: EmployeePatch) -> EmployeeView:
     employee = await access_employee(uow, actor, key, Action.WRITE)
-    before = _snapshot(await _view(uow, employee))
-    owner = await org_by_id(uow, employee.org_id)
     new_org = patch.org if "org" in patch.given else None
-    moved = new_org is not None and new_org != owner.key
-    if new_org is not None and moved:
-        owner = await target_org(uow, actor, new_org, EMPLOYEES)
-        await ensure_not_stranded(uow.repo(Employees), employee.id, owner, f"employee {key!r}")
-        employee.org_id = owner.id
-    if "name" in patch.given and patch.name is not None:
-        employee.name = patch.name
-    if "email" in patch.given:
-        employee.email = patch.email
-    if "cost_centre" in patch.given:
-        code = patch.cost_centre
-        employee.cost_centre_id = (await resolve_cost_centre(uow, actor, code, owner)).id if code else None
-    elif moved:
-        await keep_reference(uow.repo(CostCentres), employee.cost_centre_id, owner, "cost_centre")
+    repo = uow.repo(Employees)
+    placed = await place(uow, actor, employee, new_org, EMPLOYEES, repo, f"employee {key!r}")
+    columns: Columns = {"org_id": placed.owner.id}
+    columns |= patched(patch, {"name": "name", "email": "email"}, required=frozenset({"name"}))
+    kept = employee if placed.moved else None
+    columns |= await assign(uow, actor, named(patch, _REFS), _REFS, placed.owner, kept)
     if "user" in patch.given:
-        employee.user_id = (await _login(uow, patch.user, owner)).id if patch.user else None
-    elif moved and employee.user_id is not None:
-        email = (await uow.repo(Employees).emails_by_user_id([employee.user_id]))[employee.user_id]
-        await _login(uow, email, owner)
-    view = await _view(uow, employee)
-    after = _snapshot(view)
-    if after != before:
-        await uow.emit(
-            Changed(
-                actor=actor,
-                entity="employee",
-                entity_id=key,
-                action="update",
-                org_id=owner.id,
-                before=before,
-                after=after,
-            )
-        )
+        columns["user_id"] = (await _login(uow, patch.user, placed.owner)).id if patch.user else None
+    elif placed.moved and employee.user_id is not None:
+        email = (await repo.emails_by_user_id([employee.user_id]))[employee.user_id]
+        await _login(uow, email, placed.owner)
+    applied = await apply_employee(uow, actor, StoredNames(uow), employee, columns)
     await uow.commit()
-    return view
+    return applied.view
 
 
 async def delete_employee(uow: UnitOfWork, actor: Actor, key: str) -> None:
     """Its vehicles and tokens keep existing, assigned to nobody."""
     employee = await access_employee(uow, actor, key, Action.WRITE)
-    before = _snapshot(await _view(uow, employee))
-    detached = await uow.repo(Employees).referrers(employee.id)
-    if detached:
-        before["referenced_by"] = detached
-    await uow.emit(
-        Changed(
-            actor=actor,
-            entity="employee",
-            entity_id=key,
-            action="delete",
-            org_id=employee.org_id,
-            before=before,
-        )
-    )
-    await uow.repo(Employees).delete(employee)
+    await delete_row(uow, actor, EMPLOYEE, employee, uow.repo(Employees))
     await uow.commit()

@@ -3,16 +3,23 @@ lineage: a reference kept through a move must still fit, and a move must strand 
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
+from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
 from depotshare.services.common.ownership import in_lineage
+from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.store.orgs.models import Organisation
 
 
 class _Owned(Protocol):
     @property
     def org_id(self) -> int: ...
+
+
+_R = TypeVar("_R", bound=_Owned)
 
 
 class ById(Protocol):
@@ -40,3 +47,50 @@ async def ensure_not_stranded(repo: Referenced, target_id: int, new_org: Organis
     if counts:
         used = ", ".join(f"{n} {name}" for name, n in counts.items())
         raise Conflict(f"org: {what} is used by {used} outside {new_org.key!r}; reassign them first")
+
+
+Resolve = Callable[[UnitOfWork, Actor, str, Organisation], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A key reference of a fleet object: the field the API and the import name it by, the column
+    it sets, how a key is resolved for an actor, and the repository that finds a kept one."""
+
+    field: str
+    column: str
+    resolve: Resolve
+    repo: type[Any]
+
+
+def named(patch: Any, refs: Sequence[Reference]) -> dict[str, str | None]:
+    """The references a patch gives (`patch.given`), field -> key (None clears it)."""
+    return {ref.field: getattr(patch, ref.field) for ref in refs if ref.field in patch.given}
+
+
+async def assign(
+    uow: UnitOfWork,
+    actor: Actor,
+    wanted: Mapping[str, str | None],
+    refs: Sequence[Reference],
+    owner: Organisation,
+    kept_from: object | None = None,
+) -> dict[str, int | None]:
+    """The columns of the references in `wanted` (field -> key, None clears it), each resolved for
+    the actor within `owner`'s lineage. With `kept_from` (a row moving to `owner`), references it
+    keeps must still fit there."""
+    columns: dict[str, int | None] = {}
+    for ref in refs:
+        if ref.field in wanted:
+            key = wanted[ref.field]
+            columns[ref.column] = (await ref.resolve(uow, actor, key, owner)).id if key else None
+        elif kept_from is not None:
+            await keep_reference(uow.repo(ref.repo), getattr(kept_from, ref.column), owner, ref.field)
+    return columns
+
+
+def in_reach(row: _R | None, what: str, key: str, org: Organisation, path: str) -> _R:
+    """A referenced object found for the actor: it must belong to `org` or one of its ancestors."""
+    if row is None or not in_lineage(row.org_id, org):
+        raise InvalidInput(path, f"no {what} {key!r} in organisation {org.key!r} or its parents")
+    return row

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
@@ -19,21 +20,38 @@ from depotshare.domain.fleet.tokens import (
 )
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.ownership import org_by_id, reach, target_org
-from depotshare.services.common.pagination import Page, decode_cursor, page_of
+from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.fleet.cost_centres import resolve_cost_centre
-from depotshare.services.fleet.employees import resolve_employee
-from depotshare.services.fleet.references import keep_reference
-from depotshare.services.fleet.vehicles import resolve_vehicle
-from depotshare.services.orgs.organisations import org_keys, subtree_filter
-from depotshare.store.fleet.cost_centres import CostCentres
-from depotshare.store.fleet.employees import Employees
-from depotshare.store.fleet.models import CostCentre, Employee, Token, Vehicle
+from depotshare.services.fleet.cost_centres import COST_CENTRE_REF
+from depotshare.services.fleet.employees import EMPLOYEE_REF
+from depotshare.services.fleet.names import FleetNames, NameSource, StoredNames
+from depotshare.services.fleet.references import assign, named
+from depotshare.services.fleet.vehicles import VEHICLE_REF
+from depotshare.services.fleet.writes import (
+    Applied,
+    Columns,
+    FleetKind,
+    apply_write,
+    delete_row,
+    page,
+    patched,
+    place,
+    view_of,
+)
+from depotshare.store.fleet.models import Token
 from depotshare.store.fleet.tokens import Tokens
-from depotshare.store.fleet.vehicles import Vehicles
-from depotshare.store.orgs.models import Organisation
 
 TOKENS = Resource.TOKENS
+_REFS = [EMPLOYEE_REF, VEHICLE_REF, COST_CENTRE_REF]
+# The plain fields of a token: API and import field -> column.
+_FIELDS = {
+    "type": "type",
+    "status": "status",
+    "valid_from": "valid_from",
+    "valid_until": "valid_until",
+    "group": "group_id",
+    "label": "label",
+}
 
 
 @dataclass(frozen=True)
@@ -69,33 +87,21 @@ class TokenPatch:
     cost_centre: str | None = None
 
 
-async def _views(uow: UnitOfWork, rows: list[Token]) -> dict[int, TokenView]:
-    """Views of a page of tokens: one query per kind of reference, never one per row."""
-    orgs = await org_keys(uow, [t.org_id for t in rows])
-    employees = await uow.repo(Employees).keys_by_id([t.employee_id for t in rows])
-    vehicles = await uow.repo(Vehicles).keys_by_id([t.vehicle_id for t in rows])
-    codes = await uow.repo(CostCentres).codes_by_id([t.cost_centre_id for t in rows])
-    return {
-        t.id: TokenView(
-            t.uid,
-            orgs[t.org_id],
-            TokenType(t.type),
-            TokenStatus(t.status),
-            t.valid_from,
-            t.valid_until,
-            t.group_id,
-            t.label,
-            employees.get(t.employee_id or 0),
-            vehicles.get(t.vehicle_id or 0),
-            codes.get(t.cost_centre_id or 0),
-            t.created_at,
-        )
-        for t in rows
-    }
-
-
-async def _view(uow: UnitOfWork, token: Token) -> TokenView:
-    return (await _views(uow, [token]))[token.id]
+def _view(t: Token, names: FleetNames) -> TokenView:
+    return TokenView(
+        t.uid,
+        names.org_key(t.org_id) or "",
+        TokenType(t.type),
+        TokenStatus(t.status),
+        t.valid_from,
+        t.valid_until,
+        t.group_id,
+        t.label,
+        names.employee_key(t.employee_id),
+        names.vehicle_key(t.vehicle_id),
+        names.cost_centre_code(t.cost_centre_id),
+        t.created_at,
+    )
 
 
 def _snapshot(view: TokenView) -> dict[str, object]:
@@ -114,11 +120,43 @@ def _snapshot(view: TokenView) -> dict[str, object]:
     }
 
 
+TOKEN = FleetKind("token", Token, Tokens, lambda t: t.uid, _view, _snapshot)
+
+
+async def apply_token(
+    uow: UnitOfWork,
+    actor: Actor,
+    names: NameSource,
+    row: Token | None,
+    columns: Columns,
+    org_paths: frozenset[str],
+) -> Applied[Token, TokenView]:
+    """The one write of a token (REST and import): the token rules checked on the values it will
+    have, then created or `columns` set, audited, and the local lists of its organisations
+    (`org_paths`: before and after) made due; no commit."""
+    _check(row, columns)
+    event = partial(TokenChanged, org_paths=org_paths)
+    return await apply_write(uow, actor, TOKEN, names, row, columns, event)
+
+
+def _check(row: Token | None, columns: Columns) -> None:
+    if row is not None and "type" in columns and columns["type"] != row.type:
+        # The uid was normalised for its old type; it must already be canonical for the new one.
+        kind = TokenType(columns["type"])
+        if normalise_uid(row.uid, kind, "type") != row.uid:
+            raise InvalidInput("type", f"uid {row.uid!r} is not written as a {kind.value} uid")
+    if "group_id" in columns:
+        columns["group_id"] = check_group_id(columns["group_id"])
+    valid = {c: columns[c] if c in columns else getattr(row, c, None) for c in ("valid_from", "valid_until")}
+    check_validity(valid["valid_from"], valid["valid_until"])
+
+
 async def access_token(uow: UnitOfWork, actor: Actor, uid: str, action: Action = Action.READ) -> Token:
     """The only way to reach a token: NotFound when absent or invisible (a driver sees its own
     cards only), Forbidden when visible but not writable."""
     candidates = uid_candidates(uid)
-    matches = await uow.repo(Tokens).find_scoped(actor.scope, candidates, Action.READ) if candidates else []
+    repo = uow.repo(Tokens)
+    matches = await repo.find_scoped(actor.scope, candidates, Action.READ) if candidates else []
     by_uid = {t.uid: t for t in matches}
     token = next((by_uid[u] for u, _ in candidates if u in by_uid), None)
     return await reach(uow, actor, token, f"token {uid!r}", TOKENS, action)
@@ -148,41 +186,28 @@ async def list_tokens(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[TokenView]:
-    prefix = await subtree_filter(uow, actor, org)
-    rows = await uow.repo(Tokens).list_scoped(
-        actor.scope,
-        org_prefix=prefix,
-        q=q,
-        status=_enum_filter(status, TokenStatus, "status"),
-        type=_enum_filter(type, TokenType, "type"),
-        group=group,
-        employee=employee,
-        vehicle=vehicle,
-        cost_centre=cost_centre,
-        after_id=decode_cursor(cursor),
-        limit=limit + 1,
-    )
-    views = await _views(uow, rows[:limit])
-    return page_of(rows, limit, lambda t: t.id, lambda t: views[t.id])
+    status, type = _enum_filter(status, TokenStatus, "status"), _enum_filter(type, TokenType, "type")
+
+    async def rows(prefix: str | None, after_id: int | None, n: int) -> list[Token]:
+        return await uow.repo(Tokens).list_scoped(
+            actor.scope,
+            org_prefix=prefix,
+            q=q,
+            status=status,
+            type=type,
+            group=group,
+            employee=employee,
+            vehicle=vehicle,
+            cost_centre=cost_centre,
+            after_id=after_id,
+            limit=n,
+        )
+
+    return await page(uow, actor, TOKEN, rows, org, cursor, limit)
 
 
 async def get_token(uow: UnitOfWork, actor: Actor, uid: str) -> TokenView:
-    return await _view(uow, await access_token(uow, actor, uid))
-
-
-async def _references(
-    uow: UnitOfWork,
-    actor: Actor,
-    owner: Organisation,
-    employee: str | None,
-    vehicle: str | None,
-    cost_centre: str | None,
-) -> tuple[Employee | None, Vehicle | None, CostCentre | None]:
-    return (
-        await resolve_employee(uow, actor, employee, owner) if employee else None,
-        await resolve_vehicle(uow, actor, vehicle, owner) if vehicle else None,
-        await resolve_cost_centre(uow, actor, cost_centre, owner) if cost_centre else None,
-    )
+    return await view_of(uow, TOKEN, await access_token(uow, actor, uid))
 
 
 async def create_token(
@@ -202,118 +227,36 @@ async def create_token(
     cost_centre: str | None = None,
 ) -> TokenView:
     canonical = normalise_uid(uid, type)
-    group = check_group_id(group)
-    check_validity(valid_from, valid_until)
+    columns: Columns = {"uid": canonical, "type": type.value, "status": status.value, "label": label}
+    columns |= {"valid_from": valid_from, "valid_until": valid_until, "group_id": group}
+    _check(None, columns)
     owner = await target_org(uow, actor, org, TOKENS)
     if await uow.repo(Tokens).get_by_uid(canonical) is not None:
         raise Conflict(f"uid: a token with uid {canonical!r} already exists")
-    emp, veh, cc = await _references(uow, actor, owner, employee, vehicle, cost_centre)
-    token = Token(
-        org_id=owner.id,
-        uid=canonical,
-        type=type.value,
-        status=status.value,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        group_id=group,
-        label=label,
-        employee_id=emp.id if emp else None,
-        vehicle_id=veh.id if veh else None,
-        cost_centre_id=cc.id if cc else None,
-    )
-    uow.repo(Tokens).add(token)
-    await uow.flush()
-    view = await _view(uow, token)
-    await uow.emit(
-        TokenChanged(
-            actor=actor,
-            entity_id=canonical,
-            action="create",
-            org_id=owner.id,
-            after=_snapshot(view),
-            org_paths=frozenset({owner.path}),
-        )
-    )
+    wanted = {"employee": employee, "vehicle": vehicle, "cost_centre": cost_centre}
+    columns |= {"org_id": owner.id, **await assign(uow, actor, wanted, _REFS, owner)}
+    applied = await apply_token(uow, actor, StoredNames(uow), None, columns, frozenset({owner.path}))
     await uow.commit()
-    return view
+    return applied.view
 
 
 async def update_token(uow: UnitOfWork, actor: Actor, uid: str, patch: TokenPatch) -> TokenView:
     token = await access_token(uow, actor, uid, Action.WRITE)
-    before = _snapshot(await _view(uow, token))
-    _apply_fields(token, patch)
-    owner = await org_by_id(uow, token.org_id)
-    was_at = owner.path
-    new_org = patch.org if "org" in patch.given else None
-    moved = new_org is not None and new_org != owner.key
-    if new_org is not None and moved:
-        owner = await target_org(uow, actor, new_org, TOKENS)
-        token.org_id = owner.id
-    await _reassign(uow, actor, token, owner, patch, moved)
-    return await _finish_update(uow, actor, token, owner, before, was_at)
-
-
-def _apply_fields(token: Token, patch: TokenPatch) -> None:
-    given = patch.given
-    if "type" in given and patch.type is not None and patch.type.value != token.type:
-        # The uid was normalised for its old type; it must already be canonical for the new one.
-        if normalise_uid(token.uid, patch.type, "type") != token.uid:
-            raise InvalidInput("type", f"uid {token.uid!r} is not written as a {patch.type.value} uid")
-        token.type = patch.type.value
-    if "status" in given and patch.status is not None:
-        token.status = patch.status.value
-    if "valid_from" in given:
-        token.valid_from = patch.valid_from
-    if "valid_until" in given:
-        token.valid_until = patch.valid_until
-    check_validity(token.valid_from, token.valid_until)
-    if "group" in given:
-        token.group_id = check_group_id(patch.group)
-    if "label" in given:
-        token.label = patch.label
-
-
-async def _reassign(
-    uow: UnitOfWork, actor: Actor, token: Token, owner: Organisation, patch: TokenPatch, moved: bool
-) -> None:
-    """New references are resolved for the actor; kept ones must still fit after a move."""
-    given = patch.given
-    if "employee" in given:
-        emp = patch.employee
-        token.employee_id = (await resolve_employee(uow, actor, emp, owner)).id if emp else None
-    elif moved:
-        await keep_reference(uow.repo(Employees), token.employee_id, owner, "employee")
-    if "vehicle" in given:
-        veh = patch.vehicle
-        token.vehicle_id = (await resolve_vehicle(uow, actor, veh, owner)).id if veh else None
-    elif moved:
-        await keep_reference(uow.repo(Vehicles), token.vehicle_id, owner, "vehicle")
-    if "cost_centre" in given:
-        code = patch.cost_centre
-        token.cost_centre_id = (await resolve_cost_centre(uow, actor, code, owner)).id if code else None
-    elif moved:
-        await keep_reference(uow.repo(CostCentres), token.cost_centre_id, owner, "cost_centre")
-
-
-async def _finish_update(
-    uow: UnitOfWork, actor: Actor, token: Token, owner: Organisation, before: dict[str, object], was_at: str
-) -> TokenView:
-    view = await _view(uow, token)
-    after = _snapshot(view)
-    if after != before:
-        await uow.emit(
-            TokenChanged(
-                actor=actor,
-                entity_id=token.uid,
-                action="update",
-                org_id=owner.id,
-                before=before,
-                after=after,
-                org_paths=frozenset({was_at, owner.path}),
-            )
-        )
+    columns = patched(patch, _FIELDS, required=frozenset({"type", "status"}))
+    for enum_column in ("type", "status"):
+        if enum_column in columns:
+            columns[enum_column] = columns[enum_column].value
+    _check(token, columns)
+    placed = await place(uow, actor, token, patch.org if "org" in patch.given else None, TOKENS)
+    kept = token if placed.moved else None
+    columns |= {
+        "org_id": placed.owner.id,
+        **await assign(uow, actor, named(patch, _REFS), _REFS, placed.owner, kept),
+    }
+    org_paths = frozenset({placed.was.path, placed.owner.path})
+    applied = await apply_token(uow, actor, StoredNames(uow), token, columns, org_paths)
     await uow.commit()
-    return view
+    return applied.view
 
 
 async def set_token_status(uow: UnitOfWork, actor: Actor, uid: str, status: TokenStatus) -> TokenView:
@@ -323,16 +266,6 @@ async def set_token_status(uow: UnitOfWork, actor: Actor, uid: str, status: Toke
 
 async def delete_token(uow: UnitOfWork, actor: Actor, uid: str) -> None:
     token = await access_token(uow, actor, uid, Action.WRITE)
-    before = _snapshot(await _view(uow, token))
-    await uow.emit(
-        TokenChanged(
-            actor=actor,
-            entity_id=token.uid,
-            action="delete",
-            org_id=token.org_id,
-            before=before,
-            org_paths=frozenset({(await org_by_id(uow, token.org_id)).path}),
-        )
-    )
-    await uow.repo(Tokens).delete(token)
+    event = partial(TokenChanged, org_paths=frozenset({(await org_by_id(uow, token.org_id)).path}))
+    await delete_row(uow, actor, TOKEN, token, event=event)
     await uow.commit()

@@ -7,23 +7,32 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from depotshare.domain.common.actor import Actor
-from depotshare.domain.common.errors import Conflict, InvalidInput
-from depotshare.domain.common.events import Changed
+from depotshare.domain.common.errors import Conflict
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.ownership import in_lineage, org_by_id, reach, target_org
-from depotshare.services.common.pagination import Page, decode_cursor, page_of
+from depotshare.services.common.ownership import reach, target_org
+from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.fleet.cost_centres import resolve_cost_centre
-from depotshare.services.fleet.employees import resolve_employee
-from depotshare.services.fleet.references import ensure_not_stranded, keep_reference
-from depotshare.services.orgs.organisations import org_keys, subtree_filter
-from depotshare.store.fleet.cost_centres import CostCentres
-from depotshare.store.fleet.employees import Employees
+from depotshare.services.fleet.cost_centres import COST_CENTRE_REF
+from depotshare.services.fleet.employees import EMPLOYEE_REF
+from depotshare.services.fleet.names import FleetNames, NameSource, StoredNames
+from depotshare.services.fleet.references import Reference, assign, in_reach, named
+from depotshare.services.fleet.writes import (
+    Applied,
+    Columns,
+    FleetKind,
+    apply_write,
+    delete_row,
+    page,
+    patched,
+    place,
+    view_of,
+)
 from depotshare.store.fleet.models import Vehicle
 from depotshare.store.fleet.vehicles import Vehicles
 from depotshare.store.orgs.models import Organisation
 
 VEHICLES = Resource.VEHICLES
+_REFS = [COST_CENTRE_REF, EMPLOYEE_REF]
 
 
 @dataclass(frozen=True)
@@ -49,26 +58,16 @@ class VehiclePatch:
     employee: str | None = None
 
 
-async def _views(uow: UnitOfWork, rows: list[Vehicle]) -> dict[int, VehicleView]:
-    orgs = await org_keys(uow, [v.org_id for v in rows])
-    codes = await uow.repo(CostCentres).codes_by_id([v.cost_centre_id for v in rows])
-    employees = await uow.repo(Employees).keys_by_id([v.employee_id for v in rows])
-    return {
-        v.id: VehicleView(
-            v.key,
-            orgs[v.org_id],
-            v.plate,
-            v.description,
-            codes.get(v.cost_centre_id or 0),
-            employees.get(v.employee_id or 0),
-            v.created_at,
-        )
-        for v in rows
-    }
-
-
-async def _view(uow: UnitOfWork, vehicle: Vehicle) -> VehicleView:
-    return (await _views(uow, [vehicle]))[vehicle.id]
+def _view(v: Vehicle, names: FleetNames) -> VehicleView:
+    return VehicleView(
+        v.key,
+        names.org_key(v.org_id) or "",
+        v.plate,
+        v.description,
+        names.cost_centre_code(v.cost_centre_id),
+        names.employee_key(v.employee_id),
+        v.created_at,
+    )
 
 
 def _snapshot(view: VehicleView) -> dict[str, object]:
@@ -80,6 +79,16 @@ def _snapshot(view: VehicleView) -> dict[str, object]:
         "cost_centre": view.cost_centre,
         "employee": view.employee,
     }
+
+
+VEHICLE = FleetKind("vehicle", Vehicle, Vehicles, lambda v: v.key, _view, _snapshot)
+
+
+async def apply_vehicle(
+    uow: UnitOfWork, actor: Actor, names: NameSource, row: Vehicle | None, columns: Columns
+) -> Applied[Vehicle, VehicleView]:
+    """The one write of a vehicle (REST and import): create it or set `columns`, audited; no commit."""
+    return await apply_write(uow, actor, VEHICLE, names, row, columns)
 
 
 async def vehicle_keys(uow: UnitOfWork, ids: Sequence[int | None]) -> dict[int, str]:
@@ -97,10 +106,12 @@ async def resolve_vehicle(
     uow: UnitOfWork, actor: Actor, key: str, org: Organisation, path: str = "vehicle"
 ) -> Vehicle:
     """The vehicle `key`, readable by the actor and of `org` or one of its ancestors."""
-    vehicle = await uow.repo(Vehicles).get_scoped(actor.scope, key, Action.READ)
-    if vehicle is None or not in_lineage(vehicle.org_id, org):
-        raise InvalidInput(path, f"no vehicle {key!r} in organisation {org.key!r} or its parents")
-    return vehicle
+    row = await uow.repo(Vehicles).get_scoped(actor.scope, key, Action.READ)
+    return in_reach(row, "vehicle", key, org, path)
+
+
+# How tokens refer to a vehicle.
+VEHICLE_REF = Reference("vehicle", "vehicle_id", resolve_vehicle, Vehicles)
 
 
 async def list_vehicles(
@@ -113,21 +124,16 @@ async def list_vehicles(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[VehicleView]:
-    prefix = await subtree_filter(uow, actor, org)
-    rows = await uow.repo(Vehicles).list_scoped(
-        actor.scope,
-        org_prefix=prefix,
-        q=q,
-        employee=employee,
-        after_id=decode_cursor(cursor),
-        limit=limit + 1,
-    )
-    views = await _views(uow, rows[:limit])
-    return page_of(rows, limit, lambda v: v.id, lambda v: views[v.id])
+    async def rows(prefix: str | None, after_id: int | None, n: int) -> list[Vehicle]:
+        return await uow.repo(Vehicles).list_scoped(
+            actor.scope, org_prefix=prefix, q=q, employee=employee, after_id=after_id, limit=n
+        )
+
+    return await page(uow, actor, VEHICLE, rows, org, cursor, limit)
 
 
 async def get_vehicle(uow: UnitOfWork, actor: Actor, key: str) -> VehicleView:
-    return await _view(uow, await access_vehicle(uow, actor, key))
+    return await view_of(uow, VEHICLE, await access_vehicle(uow, actor, key))
 
 
 async def create_vehicle(
@@ -144,91 +150,28 @@ async def create_vehicle(
     owner = await target_org(uow, actor, org, VEHICLES)
     if await uow.repo(Vehicles).get_by_key(key) is not None:
         raise Conflict(f"key: a vehicle with key {key!r} already exists")
-    cc = await resolve_cost_centre(uow, actor, cost_centre, owner) if cost_centre else None
-    driver = await resolve_employee(uow, actor, employee, owner) if employee else None
-    vehicle = Vehicle(
-        org_id=owner.id,
-        key=key,
-        plate=plate,
-        description=description,
-        cost_centre_id=cc.id if cc else None,
-        employee_id=driver.id if driver else None,
-    )
-    uow.repo(Vehicles).add(vehicle)
-    await uow.flush()
-    view = await _view(uow, vehicle)
-    await uow.emit(
-        Changed(
-            actor=actor,
-            entity="vehicle",
-            entity_id=key,
-            action="create",
-            org_id=owner.id,
-            after=_snapshot(view),
-        )
-    )
+    columns: Columns = {"org_id": owner.id, "key": key, "plate": plate, "description": description}
+    columns |= await assign(uow, actor, {"cost_centre": cost_centre, "employee": employee}, _REFS, owner)
+    applied = await apply_vehicle(uow, actor, StoredNames(uow), None, columns)
     await uow.commit()
-    return view
+    return applied.view
 
 
 async def update_vehicle(uow: UnitOfWork, actor: Actor, key: str, patch: VehiclePatch) -> VehicleView:
     vehicle = await access_vehicle(uow, actor, key, Action.WRITE)
-    before = _snapshot(await _view(uow, vehicle))
-    owner = await org_by_id(uow, vehicle.org_id)
     new_org = patch.org if "org" in patch.given else None
-    moved = new_org is not None and new_org != owner.key
-    if new_org is not None and moved:
-        owner = await target_org(uow, actor, new_org, VEHICLES)
-        await ensure_not_stranded(uow.repo(Vehicles), vehicle.id, owner, f"vehicle {key!r}")
-        vehicle.org_id = owner.id
-    if "plate" in patch.given and patch.plate is not None:
-        vehicle.plate = patch.plate
-    if "description" in patch.given:
-        vehicle.description = patch.description
-    if "cost_centre" in patch.given:
-        code = patch.cost_centre
-        vehicle.cost_centre_id = (await resolve_cost_centre(uow, actor, code, owner)).id if code else None
-    elif moved:
-        await keep_reference(uow.repo(CostCentres), vehicle.cost_centre_id, owner, "cost_centre")
-    if "employee" in patch.given:
-        emp = patch.employee
-        vehicle.employee_id = (await resolve_employee(uow, actor, emp, owner)).id if emp else None
-    elif moved:
-        await keep_reference(uow.repo(Employees), vehicle.employee_id, owner, "employee")
-    view = await _view(uow, vehicle)
-    after = _snapshot(view)
-    if after != before:
-        await uow.emit(
-            Changed(
-                actor=actor,
-                entity="vehicle",
-                entity_id=key,
-                action="update",
-                org_id=owner.id,
-                before=before,
-                after=after,
-            )
-        )
+    placed = await place(uow, actor, vehicle, new_org, VEHICLES, uow.repo(Vehicles), f"vehicle {key!r}")
+    columns: Columns = {"org_id": placed.owner.id}
+    columns |= patched(patch, {"plate": "plate", "description": "description"}, required=frozenset({"plate"}))
+    kept = vehicle if placed.moved else None
+    columns |= await assign(uow, actor, named(patch, _REFS), _REFS, placed.owner, kept)
+    applied = await apply_vehicle(uow, actor, StoredNames(uow), vehicle, columns)
     await uow.commit()
-    return view
+    return applied.view
 
 
 async def delete_vehicle(uow: UnitOfWork, actor: Actor, key: str) -> None:
     """Its tokens keep existing, assigned to no vehicle."""
     vehicle = await access_vehicle(uow, actor, key, Action.WRITE)
-    before = _snapshot(await _view(uow, vehicle))
-    detached = await uow.repo(Vehicles).referrers(vehicle.id)
-    if detached:
-        before["referenced_by"] = detached
-    await uow.emit(
-        Changed(
-            actor=actor,
-            entity="vehicle",
-            entity_id=key,
-            action="delete",
-            org_id=vehicle.org_id,
-            before=before,
-        )
-    )
-    await uow.repo(Vehicles).delete(vehicle)
+    await delete_row(uow, actor, VEHICLE, vehicle, uow.repo(Vehicles))
     await uow.commit()

@@ -1,0 +1,161 @@
+"""The building blocks the fleet's four kinds of object (cost centres, employees, vehicles,
+tokens) share: a page of views, a move to another organisation, the one write path
+(`apply_write`: write the row, state the change with the kind's one snapshot shape, no commit)
+that the REST use cases and the import both take, and a deletion that says what it detaches."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from depotshare.domain.common.actor import Actor
+from depotshare.domain.common.events import Changed
+from depotshare.domain.orgs.roles import Resource
+from depotshare.services.common import changes
+from depotshare.services.common.changes import Event
+from depotshare.services.common.ownership import org_by_id, target_org
+from depotshare.services.common.pagination import Page, decode_cursor, page_of
+from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.fleet.names import FleetNames, NameSource, read_names
+from depotshare.services.fleet.references import Referenced, ensure_not_stranded
+from depotshare.services.orgs.organisations import subtree_filter
+from depotshare.store.common.repository import Repository
+from depotshare.store.fleet.models import CostCentre, Employee, Token, Vehicle
+from depotshare.store.orgs.models import Organisation
+
+Row = TypeVar("Row", CostCentre, Employee, Vehicle, Token)
+View = TypeVar("View")
+# Column -> value, for the columns a write sets (references already resolved to ids).
+Columns = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FleetKind(Generic[Row, View]):
+    """What the shared blocks need to know of one kind of fleet object."""
+
+    entity: str  # as the audit log names it
+    model: type[Row]
+    repo: type[Repository]
+    key: Callable[[Row], str | int]  # the key the audit log files it under
+    view: Callable[[Row, FleetNames], View]
+    snapshot: Callable[[View], dict[str, object]]  # the one shape of its audit pictures
+
+
+@dataclass(frozen=True)
+class Applied(Generic[Row, View]):
+    row: Row
+    view: View
+    created: bool
+    changed: bool  # a column changed (an update that sets what is there changes nothing)
+
+
+async def apply_write(
+    uow: UnitOfWork,
+    actor: Actor,
+    kind: FleetKind[Row, View],
+    names: NameSource,
+    row: Row | None,
+    columns: Columns,
+    event: Event = Changed,
+) -> Applied[Row, View]:
+    """Create the row from `columns` (row None) or set them on it, and state the change. The
+    caller has checked and resolved the values; it commits."""
+    if row is None:
+        row = kind.model(**columns)
+        uow.repo(kind.repo).add(row)
+        await uow.flush()
+        view = kind.view(row, await names.names_for([row]))
+        await changes.created(
+            uow, actor, kind.entity, kind.key(row), row.org_id, kind.snapshot(view), event=event
+        )
+        return Applied(row, view, created=True, changed=True)
+    before = kind.snapshot(kind.view(row, await names.names_for([row])))
+    changed = {column: value for column, value in columns.items() if getattr(row, column) != value}
+    for column, value in changed.items():
+        setattr(row, column, value)
+    view = kind.view(row, await names.names_for([row]))
+    after = kind.snapshot(view)
+    await changes.updated(uow, actor, kind.entity, kind.key(row), row.org_id, before, after, event=event)
+    return Applied(row, view, created=False, changed=bool(changed))
+
+
+async def delete_row(
+    uow: UnitOfWork,
+    actor: Actor,
+    kind: FleetKind[Row, View],
+    row: Row,
+    referenced: Referenced | None = None,
+    event: Event = Changed,
+) -> None:
+    """State the deletion, with what referred to the row (those references are cleared), and
+    delete it; the caller commits."""
+    before = kind.snapshot(kind.view(row, await read_names(uow, [row])))
+    detached = await referenced.referrers(row.id) if referenced is not None else None
+    if detached:
+        before["referenced_by"] = detached
+    await changes.deleted(uow, actor, kind.entity, kind.key(row), row.org_id, before, event=event)
+    await uow.repo(kind.repo).delete(row)
+
+
+async def view_of(uow: UnitOfWork, kind: FleetKind[Row, View], row: Row) -> View:
+    return kind.view(row, await read_names(uow, [row]))
+
+
+async def page(
+    uow: UnitOfWork,
+    actor: Actor,
+    kind: FleetKind[Row, View],
+    rows: Callable[[str | None, int | None, int], Awaitable[list[Row]]],
+    org: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[View]:
+    """A page of views: `rows(subtree path or None, after id, how many)` reads the rows, the
+    names they refer to are read once for the page."""
+    prefix = await subtree_filter(uow, actor, org)
+    found = await rows(prefix, decode_cursor(cursor), limit + 1)
+    names = await read_names(uow, found[:limit])
+    return page_of(found, limit, lambda r: r.id, lambda r: kind.view(r, names))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an object lives after a write: its organisation then, and whether it moves there."""
+
+    owner: Organisation
+    was: Organisation
+
+    @property
+    def moved(self) -> bool:
+        return self.owner.id != self.was.id
+
+
+async def place(
+    uow: UnitOfWork,
+    actor: Actor,
+    row: CostCentre | Employee | Vehicle | Token,
+    org: str | None,
+    resource: Resource,
+    referenced: Referenced | None = None,
+    what: str = "",
+) -> Placement:
+    """The organisation `row` belongs to after a patch naming `org` (None: it stays). A move needs
+    write rights there, and must strand nothing that refers to the row (`referenced`)."""
+    was = await org_by_id(uow, row.org_id)
+    if org is None or org == was.key:
+        return Placement(was, was)
+    owner = await target_org(uow, actor, org, resource)
+    if referenced is not None:
+        await ensure_not_stranded(referenced, row.id, owner, what)
+    return Placement(owner, was)
+
+
+def patched(patch: Any, fields: Mapping[str, str], required: frozenset[str] = frozenset()) -> Columns:
+    """The columns of the plain fields a patch gives (field -> column); a required field given
+    as None is left as it is."""
+    return {
+        column: getattr(patch, field)
+        for field, column in fields.items()
+        if field in patch.given and not (field in required and getattr(patch, field) is None)
+    }
