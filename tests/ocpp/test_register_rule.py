@@ -1,5 +1,5 @@
 """The rule for what counts as an energy register reading is written once in the domain
-(meter.is_register_reading) and once as SQL on the same constants (store/charging/recording.py
+(meter.is_register_reading) and once as SQL on the same constants (store/charging/sessions.py
 REGISTER_READING, which the session's readings query applies):
 every kind of sample a station can send is stored, and the SQL must pick exactly the samples
 the domain rule picks."""
@@ -16,7 +16,7 @@ from depotshare.domain.charging.meter import ENERGY_REGISTER, Sample
 from depotshare.services.charging import recording as sessions
 from depotshare.services.charging.recording import StartRequest
 from depotshare.services.runtime import Runtime
-from depotshare.store.charging import sessions as sessions_repo
+from depotshare.store.charging.sessions import Sessions
 from depotshare.store.sites.models import ChargingStation
 from tests.ocpp.conftest import CARD
 
@@ -48,11 +48,11 @@ async def test_stored_readings_are_the_domain_rules_readings(runtime: Runtime, d
         await sessions.meter_values(uow, station, samples, transaction_id=started.transaction_id)
     expected = [s.sampled_at for s in samples if s.is_register_reading]
     async with runtime.uow() as uow:
-        found = await sessions_repo.register_readings(uow.session, [started.session_id])
+        found = await uow.repo(Sessions).register_readings([started.session_id])
         stored = [(r.at, r.wh) for r in found[started.session_id]]
         # Around a span: the last reading before it, those within, the first after.
         span = (expected[-1], expected[-1])
-        around = await sessions_repo.register_readings(uow.session, [started.session_id], around=span)
+        around = await uow.repo(Sessions).register_readings([started.session_id], around=span)
         last = (around[started.session_id][-1].at,)
         before = (around[started.session_id][0].at,)
     assert [at for at, *_ in stored] == expected

@@ -25,7 +25,7 @@ REGISTER_UNITS = (*_ENERGY_UNITS, "")
 def is_register_reading(measurand: str, unit: str | None, phase: str | None, signed: bool) -> bool:
     """A reading of the whole station's import register, in an energy unit. A signed sample
     carries its reading inside its signed data, not in its value. The store's SQL for readings
-    is this rule on these constants (REGISTER_READING in store/charging/recording.py)."""
+    is this rule on these constants (REGISTER_READING in store/charging/sessions.py)."""
     return (
         measurand == ENERGY_REGISTER
         and (unit is None or unit in REGISTER_UNITS)

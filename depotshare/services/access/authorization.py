@@ -12,10 +12,10 @@ from depotshare.domain.access.decision import Decision, SiteFacts, TokenFacts, d
 from depotshare.domain.access.decision_chain import DecisionSource, LogEntry, chained
 from depotshare.domain.common.errors import NotFound
 from depotshare.domain.fleet.tokens import uid_candidates
+from depotshare.services.charging import charge_facts
+from depotshare.services.charging.charge_facts import SiteRow, TokenRow
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.store.access import authorization as access_repo
-from depotshare.store.charging import recording as repo
-from depotshare.store.charging.recording import SiteRow, TokenRow
 
 # Column sizes of the decision log: what a station sent is kept, cut to fit.
 MAX_LOGGED_TOKEN = 64
@@ -68,7 +68,7 @@ async def check(
 ) -> Authorization:
     """`authorize` with the token and site it found."""
     db = uow.session
-    site = await repo.site_of(db, station)
+    site = await charge_facts.site_of(uow, station)
     if site is None:
         raise NotFound("charging station not found")
     token = await find_token(uow, id_token)
@@ -124,7 +124,7 @@ async def find_token(uow: UnitOfWork, id_token: str) -> TokenRow | None:
     candidates = uid_candidates(id_token)
     if not candidates:
         return None
-    rows = await repo.tokens_by_uid(uow.session, list({uid for uid, _ in candidates}))
+    rows = await charge_facts.tokens_by_uid(uow, list({uid for uid, _ in candidates}))
     for uid, kind in candidates:
         for row in rows:
             if row.uid == uid and (kind is None or row.type == kind.value):

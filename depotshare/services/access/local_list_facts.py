@@ -9,10 +9,10 @@ from datetime import datetime
 from depotshare.domain.access.facts import SiteFacts, TokenFacts
 from depotshare.domain.access.grants import Grant, PartnershipFacts
 from depotshare.domain.access.local_list import Entry, ListLimits
+from depotshare.services.charging import charge_facts
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.store.access import authorization as access_repo
 from depotshare.store.access import local_lists as repo
-from depotshare.store.charging import recording as charging_repo
 from depotshare.store.sites.models import ChargingStation
 
 
@@ -43,7 +43,7 @@ async def read_facts(uow: UnitOfWork, station_pk: int) -> SyncFacts | None:
     """None when the station or its site is gone; the list's row is created on first use."""
     db = uow.session
     station = await db.get(ChargingStation, station_pk)
-    site = await charging_repo.site_of(db, station_pk)
+    site = await charge_facts.site_of(uow, station_pk)
     if station is None or site is None:
         return None
     await repo.ensure(db, station_pk)

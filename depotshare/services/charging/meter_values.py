@@ -11,9 +11,8 @@ from typing import Any
 from depotshare.domain.charging.meter import Sample, readings
 from depotshare.domain.common.errors import InvalidInput
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.store.charging import recording as repo
-from depotshare.store.charging import sessions as sessions_repo
-from depotshare.store.charging.sessions import Span
+from depotshare.store.charging.meter_readings import MeterReadings
+from depotshare.store.charging.sessions import Sessions, Span
 
 # What the value column holds (Numeric(24, 6)), checked up front so an absurd reading is the
 # station's InvalidInput, not our failed insert.
@@ -51,14 +50,13 @@ async def meter_values(
 ) -> None:
     """Samples, attached to their session when the transaction is known, else to the station."""
     check_samples(samples)
+    sessions = uow.repo(Sessions)
     stored = None
     if transaction_id:
-        stored = await sessions_repo.find(
-            uow.session, station_id, [transaction_id], readings=span_of(samples)
-        )
+        stored = await sessions.find(station_id, [transaction_id], readings=span_of(samples))
     await store_samples(uow, station_id, stored.id if stored else None, samples, evse_id, connector_id)
     if stored is not None:
-        await sessions_repo.save(uow.session, stored, stored.session.record(readings(samples)))
+        await sessions.save(stored, stored.charging.record(readings(samples)))
     await uow.commit()
 
 
@@ -90,12 +88,11 @@ async def store_samples(
         return
     rows = [{"evse_id": evse_id, "connector_id": connector_id, **_fields(s)} for s in samples]
     times = [s.sampled_at for s in samples]
-    stored = await repo.meter_values_between(
-        uow.session, station_id, session_id, min(times), max(times), _KEY_COLUMNS
-    )
+    meter_readings = uow.repo(MeterReadings)
+    stored = await meter_readings.between(station_id, session_id, min(times), max(times), _KEY_COLUMNS)
     known = {_key(dict(zip(_KEY_COLUMNS, values, strict=True))) for values in stored}
     owner = {"session_id": session_id, "station_id": station_id}
-    await repo.add_meter_values(uow.session, [{**owner, **row} for row in rows if _key(row) not in known])
+    await meter_readings.insert_rows([{**owner, **row} for row in rows if _key(row) not in known])
 
 
 def _fields(sample: Sample) -> dict[str, Any]:

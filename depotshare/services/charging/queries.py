@@ -25,8 +25,9 @@ from depotshare.services.orgs.organisations import access_org, org_keys
 from depotshare.services.runtime import Runtime
 from depotshare.services.sites.locations import location_keys
 from depotshare.services.sites.stations import station_ids
-from depotshare.store.charging import queries as repo
+from depotshare.store.charging.meter_readings import MeterReadings, TimeKey
 from depotshare.store.charging.models import ChargingSession, MeterValue
+from depotshare.store.charging.session_queries import SessionFilter, SessionQueries
 
 _KWH = Decimal("0.001")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -120,7 +121,7 @@ def encode_time_cursor(at: datetime, row_id: int) -> str:
     return f"{(at - _EPOCH) // _MICROSECOND}_{row_id}"
 
 
-def decode_time_cursor(cursor: str | None) -> repo.TimeKey | None:
+def decode_time_cursor(cursor: str | None) -> TimeKey | None:
     if cursor is None or cursor == "":
         return None
     match = _TIME_CURSOR.match(cursor)
@@ -134,12 +135,12 @@ def decode_time_cursor(cursor: str | None) -> repo.TimeKey | None:
 
 async def _views(uow: UnitOfWork, actor: Actor, sessions: list[ChargingSession]) -> list[SessionView]:
     """Views of a page of sessions: one query per kind of reference, never one per row."""
-    s = uow.session
-    fleet_ids = await repo.fleet_side(s, actor.scope, [r.id for r in sessions])
+    queries = uow.repo(SessionQueries)
+    fleet_ids = await queries.fleet_side(actor.scope, [r.id for r in sessions])
     stations = await station_ids(uow, [r.station_id for r in sessions])
     locations = await location_keys(uow, [r.location_id for r in sessions])
     orgs = await org_keys(uow, [r.owner_org_id for r in sessions] + [r.token_org_id for r in sessions])
-    tokens = await repo.token_uids_by_id(s, [r.token_id for r in sessions])
+    tokens = await queries.token_uids_by_id([r.token_id for r in sessions])
     fleet = [r for r in sessions if r.id in fleet_ids]
     employees = await employee_keys(uow, [r.employee_id for r in fleet])
     vehicles = await vehicle_keys(uow, [r.vehicle_id for r in fleet])
@@ -188,8 +189,13 @@ async def _views(uow: UnitOfWork, actor: Actor, sessions: list[ChargingSession])
 async def access_session(uow: UnitOfWork, actor: Actor, session_id: int) -> ChargingSession:
     """The only way to reach a session: NotFound when absent or invisible."""
     return found(
-        await repo.get_scoped(uow.session, actor.scope, session_id), f"charging session {session_id}"
+        await uow.repo(SessionQueries).get_scoped(actor.scope, session_id), f"charging session {session_id}"
     )
+
+
+async def open_sessions_at(uow: UnitOfWork, actor: Actor, station_pk: int) -> list[ChargingSession]:
+    """The station's open sessions the caller may see (its "current session per connector")."""
+    return await uow.repo(SessionQueries).active_at(actor.scope, station_pk)
 
 
 def _token_spellings(uid: str) -> tuple[str, ...]:
@@ -219,21 +225,21 @@ async def list_sessions(
     """Newest first (by id, the order sessions were recorded). `org` keeps sessions whose token's or
     location's organisation lies in that subtree; the period applies to `started_at`."""
     where = await session_filter(uow, actor, query)
-    rows = await repo.list_scoped(
-        uow.session, actor.scope, where, before_id=decode_cursor(cursor), limit=limit + 1
+    rows = await uow.repo(SessionQueries).list_scoped(
+        actor.scope, where, before_id=decode_cursor(cursor), limit=limit + 1
     )
     items = await _views(uow, actor, rows[:limit])
     return Page(items, str(items[-1].id) if len(rows) > limit else None)
 
 
-async def session_filter(uow: UnitOfWork, actor: Actor, query: SessionQuery) -> repo.SessionFilter:
+async def session_filter(uow: UnitOfWork, actor: Actor, query: SessionQuery) -> SessionFilter:
     """The list's filters checked and resolved before anything is read (a CSV export then fails
     with a problem, never halfway through)."""
     since = period_bound(query.started_from, "from")
     until = period_bound(query.started_to, "to", end=True)
     if since is not None and until is not None and until <= since:
         raise InvalidInput("to", "the period ends before it starts")
-    return repo.SessionFilter(
+    return SessionFilter(
         org_prefix=(await access_org(uow, actor, query.org)).path if query.org else None,
         location=query.location,
         station=query.station,
@@ -301,11 +307,11 @@ def csv_row(v: SessionView) -> list[str]:
     ]
 
 
-def export_csv(runtime: Runtime, actor: Actor, where: repo.SessionFilter) -> AsyncIterator[str]:
+def export_csv(runtime: Runtime, actor: Actor, where: SessionFilter) -> AsyncIterator[str]:
     """Every session the filter keeps, newest first as the list, as CSV in batches."""
 
     async def batch(uow: UnitOfWork, before: int | None, limit: int) -> tuple[list[list[str]], int | None]:
-        rows = await repo.list_scoped(uow.session, actor.scope, where, before_id=before, limit=limit)
+        rows = await uow.repo(SessionQueries).list_scoped(actor.scope, where, before_id=before, limit=limit)
         return [csv_row(v) for v in await _views(uow, actor, rows)], rows[-1].id if rows else None
 
     return stream(runtime, CSV_COLUMNS, batch, EXPORT_BATCH)
@@ -345,8 +351,8 @@ async def list_meter_values(
 ) -> Page[MeterValueView]:
     """The session's samples in time order (sampled_at, then the order received)."""
     charging = await access_session(uow, actor, session_id)
-    rows = await repo.meter_values(
-        uow.session, charging.id, measurand=measurand, after=decode_time_cursor(cursor), limit=limit + 1
+    rows = await uow.repo(MeterReadings).of_session(
+        charging.id, measurand=measurand, after=decode_time_cursor(cursor), limit=limit + 1
     )
     kept = rows[:limit]
     more = len(rows) > limit and kept

@@ -18,13 +18,11 @@ from depotshare.domain.charging.sessions import Answer, ChargingSession, Session
 from depotshare.domain.common.errors import InvalidInput, NotFound
 from depotshare.services.access import authorization
 from depotshare.services.access.authorization import Authorization
+from depotshare.services.charging.charge_facts import SiteRow, TokenRow, site_of
 from depotshare.services.charging.meter_values import check_samples, store_samples
 from depotshare.services.charging.meter_values import meter_values as meter_values
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.store.charging import recording as repo
-from depotshare.store.charging import sessions as sessions_repo
-from depotshare.store.charging.recording import SiteRow, TokenRow
-from depotshare.store.charging.sessions import StoredSession
+from depotshare.store.charging.sessions import Sessions, StoredSession
 
 # A stop for a transaction we never saw is kept under this prefix, so the station's id can never
 # collide with an id we hand out later (1.6 transaction ids are our session numbers).
@@ -109,11 +107,10 @@ async def open_session(
         connector_id=req.connector_id,
         offline=req.offline,
     )
-    stored = await sessions_repo.add(uow.session, station_id, site.location_id, session, req.start_key)
+    sessions = uow.repo(Sessions)
+    stored = await sessions.insert(station_id, site.location_id, session, req.start_key)
     if req.transaction_id is None:
-        stored = await sessions_repo.save(
-            uow.session, stored, replace(session, transaction_id=str(stored.id))
-        )
+        stored = await sessions.save(stored, replace(session, transaction_id=str(stored.id)))
     return stored
 
 
@@ -149,13 +146,14 @@ def answer_of(decision: Decision) -> Answer:
 async def close_on_reboot(uow: UnitOfWork, station_id: int, at: datetime) -> int:
     """A station that boots has lost its open sessions: each is closed as the session's rule says
     (at its last reading, flagged), in a fixed number of statements however many there are."""
-    open_sessions = await sessions_repo.open_at(uow.session, station_id)
-    await sessions_repo.save_all(uow.session, [(s, s.session.close_on_reboot(at)) for s in open_sessions])
+    sessions = uow.repo(Sessions)
+    open_sessions = await sessions.open_at(station_id)
+    await sessions.save_all([(s, s.charging.close_on_reboot(at)) for s in open_sessions])
     return len(open_sessions)
 
 
 async def _site(uow: UnitOfWork, station_id: int) -> SiteRow:
-    site = await repo.site_of(uow.session, station_id)
+    site = await site_of(uow, station_id)
     if site is None:
         raise NotFound("charging station not found")
     return site
@@ -169,9 +167,9 @@ async def start_session(uow: UnitOfWork, station_id: int, protocol: str, req: St
     A refused token still opens the session, flagged unauthorised: the station may charge anyway."""
     _check_wh(req.meter_start_wh, "meterStart")
     if req.start_key is not None:
-        known = await sessions_repo.find_by_start_key(uow.session, station_id, req.start_key)
+        known = await uow.repo(Sessions).find_by_start_key(station_id, req.start_key)
         if known is not None:
-            return Started(known.id, known.session.transaction_id, _answered(known.session), False)
+            return Started(known.id, known.charging.transaction_id, _answered(known.charging), False)
     auth = None
     if req.id_token is not None:
         auth = await authorization.check(
@@ -180,7 +178,7 @@ async def start_session(uow: UnitOfWork, station_id: int, protocol: str, req: St
     stored = await open_session(uow, station_id, protocol, req, auth)
     await uow.commit()
     decision = auth.decision if auth else Decision(AuthStatus.UNKNOWN, "no token")
-    return Started(stored.id, stored.session.transaction_id, decision, True)
+    return Started(stored.id, stored.charging.transaction_id, decision, True)
 
 
 def _answered(session: ChargingSession) -> Decision:
@@ -207,22 +205,22 @@ async def stop_session(uow: UnitOfWork, station_id: int, protocol: str, req: Sto
             uow, station_id, req.id_token, req.evse_id, req.stopped_at, DecisionSource.STOP
         )
     ids = [req.transaction_id, ORPHAN_PREFIX + req.transaction_id]
-    stored = await sessions_repo.find(uow.session, station_id, ids)
+    stored = await uow.repo(Sessions).find(station_id, ids)
     if stored is None:
         stored = await _orphan(uow, station_id, protocol, req)
         await uow.commit()
         return Stopped(stored.id, decision, orphan=True, replay=False)
-    if not stored.session.takes_stop:
+    if not stored.charging.takes_stop:
         await uow.commit()  # the decision record only
-        orphan = stored.session.state == SessionState.ORPHAN
+        orphan = stored.charging.state == SessionState.ORPHAN
         return Stopped(stored.id, decision, orphan=orphan, replay=True)
     await store_samples(
-        uow, station_id, stored.id, req.samples, stored.session.evse_id, stored.session.connector_id
+        uow, station_id, stored.id, req.samples, stored.charging.evse_id, stored.charging.connector_id
     )
-    ended = stored.session.end(
+    ended = stored.charging.end(
         req.stopped_at, req.reason, meter_stop_wh=req.meter_stop_wh, readings=readings(req.samples)
     )
-    await sessions_repo.save(uow.session, stored, ended)
+    await uow.repo(Sessions).save(stored, ended)
     await uow.commit()
     return Stopped(stored.id, decision, orphan=False, replay=False)
 
@@ -237,6 +235,6 @@ async def _orphan(uow: UnitOfWork, station_id: int, protocol: str, req: StopRequ
         Attribution(site.org_id, id_token=req.id_token),
         evse_id=req.evse_id,
     ).end(req.stopped_at, req.reason, meter_stop_wh=req.meter_stop_wh, readings=readings(req.samples))
-    stored = await sessions_repo.add(uow.session, station_id, site.location_id, session)
+    stored = await uow.repo(Sessions).insert(station_id, site.location_id, session)
     await store_samples(uow, station_id, stored.id, req.samples)
     return stored

@@ -26,9 +26,8 @@ from depotshare.services.charging.recording import (
     token_facts,
 )
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.store.charging import sessions as sessions_repo
-from depotshare.store.charging import transaction_events as repo
-from depotshare.store.charging.sessions import Span, StoredSession
+from depotshare.store.charging.sessions import Sessions, Span, StoredSession
+from depotshare.store.charging.transaction_events import TransactionEvents
 
 STARTED, UPDATED, ENDED = "Started", "Updated", "Ended"
 DEFAULT_STOP_REASON = "Local"  # 2.0.1: an absent stoppedReason means Local
@@ -64,14 +63,14 @@ async def apply(uow: UnitOfWork, station_id: int, protocol: str, ev: Transaction
     check_samples(ev.samples)
     # An Updated needs to see only the stored readings around its own; a start or an end, all.
     seen: Span | Literal["all"] | None = span_of(ev.samples) if ev.event_type == UPDATED else "all"
-    stored = await sessions_repo.find(uow.session, station_id, [ev.transaction_id], readings=seen)
+    stored = await uow.repo(Sessions).find(station_id, [ev.transaction_id], readings=seen)
     auth = await _authorize(uow, station_id, ev)  # a replay is answered as freshly as the first time
     if stored is None:
         stored = await _open(uow, station_id, protocol, ev, auth)
     if not await _record(uow, stored.id, ev):
         await uow.commit()  # the decision record and the station's last-seen time; the session stays
         return Applied(stored.id, auth.decision if auth else None, replay=True)
-    session = _attributed(stored.session, ev, auth).noted(
+    session = _attributed(stored.charging, ev, auth).noted(
         seq_no=ev.seq_no, offline=ev.offline, evse_id=ev.evse_id, connector_id=ev.connector_id
     )
     await store_samples(uow, station_id, stored.id, ev.samples, session.evse_id, session.connector_id)
@@ -82,14 +81,13 @@ async def apply(uow: UnitOfWork, station_id: int, protocol: str, ev: Transaction
         session = session.end(ev.at, ev.stopped_reason or DEFAULT_STOP_REASON, readings=event_readings)
     else:
         session = session.record(event_readings)
-    await sessions_repo.save(uow.session, stored, session)
+    await uow.repo(Sessions).save(stored, session)
     await uow.commit()
     return Applied(stored.id, auth.decision if auth else None, replay=False)
 
 
 async def _record(uow: UnitOfWork, session_id: int, ev: TransactionEvent) -> bool:
-    return await repo.record(
-        uow.session,
+    return await uow.repo(TransactionEvents).record(
         session_id=session_id,
         seq_no=ev.seq_no,
         event_type=ev.event_type,

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from depotshare.domain.charging.registration import RegistrationStatus
 from depotshare.domain.common.actor import Actor
-from depotshare.services.charging.queries import decode_time_cursor, encode_time_cursor
+from depotshare.services.charging.queries import decode_time_cursor, encode_time_cursor, open_sessions_at
 from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.sites.stations import access_station, registration_of, station_online
@@ -68,7 +68,7 @@ async def get_status(uow: UnitOfWork, actor: Actor, station_id: str) -> StationS
     """The current status of every connector the station has reported, with its open session."""
     station = await access_station(uow, actor, station_id)
     statuses = await session_queries.connector_statuses(uow.session, station.id)
-    open_sessions = await session_queries.active_sessions_at(uow.session, actor.scope, station.id)
+    open_sessions = await open_sessions_at(uow, actor, station.id)
     connectors = []
     for c in statuses:
         current = _open_session_at(open_sessions, c.evse_id, c.connector_id)

@@ -9,149 +9,152 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import ColumnElement, and_, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from depotshare.domain.charging.attribution import Attribution
-from depotshare.domain.charging.meter import Reading, to_wh
+from depotshare.domain.charging.meter import ENERGY_REGISTER, REGISTER_UNITS, Reading, to_wh
 from depotshare.domain.charging.sessions import Answer, ChargingSession, Flag, SessionState, Stop
 from depotshare.domain.common.errors import Conflict
 from depotshare.store.charging.models import ChargingSession as SessionRow
 from depotshare.store.charging.models import MeterValue
-from depotshare.store.charging.recording import REGISTER_READING
 from depotshare.store.common.base import UTCDateTime, utcnow
+from depotshare.store.common.repository import Repository
 
 Span = tuple[datetime, datetime]  # the first and last time of the readings a message brings
+
+# domain.charging.meter.is_register_reading in SQL, on its own constants: the only place the
+# store decides which stored samples are register readings (tests/ocpp/test_register_rule.py
+# holds the two to the same answers).
+REGISTER_READING = and_(
+    MeterValue.measurand == ENERGY_REGISTER,
+    or_(MeterValue.unit.is_(None), MeterValue.unit.in_(REGISTER_UNITS)),
+    MeterValue.phase.is_(None),
+    MeterValue.signed_data.is_(None),
+)
 
 
 @dataclass(frozen=True)
 class StoredSession:
     id: int
     station_id: int
-    session: ChargingSession  # as read (or last written): what `save` compares against
+    charging: ChargingSession  # as read (or last written): what `save` compares against
 
 
-async def find(
-    db: AsyncSession,
-    station_id: int,
-    transaction_ids: Sequence[str],
-    *,
-    readings: Span | Literal["all"] | None = "all",
-) -> StoredSession | None:
-    """The session of any of the transaction ids (e.g. the id and its orphan form) with the
-    readings its rules need: all of them; or, for a message bringing readings of a span while the
-    session is open, those around it (the last before, those within, the first after); or none,
-    for a message bringing no readings."""
-    row = (
-        await db.execute(
-            select(SessionRow.__table__)
-            .where(SessionRow.station_id == station_id, SessionRow.transaction_id.in_(transaction_ids))
-            .limit(1)
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    if readings is None:
-        return _stored(row, [], complete=False)
-    open_ = row.state == SessionState.ACTIVE.value
-    span = readings if isinstance(readings, tuple) and open_ else None
-    found = (await register_readings(db, [row.id], around=span)).get(row.id, [])
-    return _stored(row, found, complete=span is None)
-
-
-async def find_by_start_key(db: AsyncSession, station_id: int, start_key: str) -> StoredSession | None:
-    """The session a start with this key opened, without its readings (a retried start is
-    answered from the session, it changes nothing)."""
-    row = (
-        await db.execute(
-            select(SessionRow.__table__).where(
-                SessionRow.station_id == station_id, SessionRow.start_key == start_key
+class Sessions(Repository):
+    async def find(
+        self,
+        station_id: int,
+        transaction_ids: Sequence[str],
+        *,
+        readings: Span | Literal["all"] | None = "all",
+    ) -> StoredSession | None:
+        """The session of any of the transaction ids (e.g. the id and its orphan form) with the
+        readings its rules need: all of them; or, for a message bringing readings of a span while
+        the session is open, those around it (the last before, those within, the first after); or
+        none, for a message bringing no readings."""
+        row = (
+            await self.session.execute(
+                select(SessionRow.__table__)
+                .where(SessionRow.station_id == station_id, SessionRow.transaction_id.in_(transaction_ids))
+                .limit(1)
             )
+        ).one_or_none()
+        if row is None:
+            return None
+        if readings is None:
+            return _stored(row, [], complete=False)
+        open_ = row.state == SessionState.ACTIVE.value
+        span = readings if isinstance(readings, tuple) and open_ else None
+        found = (await self.register_readings([row.id], around=span)).get(row.id, [])
+        return _stored(row, found, complete=span is None)
+
+    async def find_by_start_key(self, station_id: int, start_key: str) -> StoredSession | None:
+        """The session a start with this key opened, without its readings (a retried start is
+        answered from the session, it changes nothing)."""
+        row = (
+            await self.session.execute(
+                select(SessionRow.__table__).where(
+                    SessionRow.station_id == station_id, SessionRow.start_key == start_key
+                )
+            )
+        ).one_or_none()
+        return None if row is None else _stored(row, [], complete=False)
+
+    async def open_at(self, station_id: int) -> list[StoredSession]:
+        """The station's open sessions with all their readings, in two statements however many."""
+        rows = (
+            await self.session.execute(
+                select(SessionRow.__table__)
+                .where(SessionRow.station_id == station_id, SessionRow.state == SessionState.ACTIVE.value)
+                .order_by(SessionRow.id)
+            )
+        ).all()
+        readings = await self.register_readings([row.id for row in rows]) if rows else {}
+        return [_stored(row, readings.get(row.id, []), complete=True) for row in rows]
+
+    async def insert(
+        self, station_id: int, location_id: int, session: ChargingSession, start_key: str | None = None
+    ) -> StoredSession:
+        values = {
+            "station_id": station_id,
+            "location_id": location_id,
+            "start_key": start_key,
+            **_columns(session),
+        }
+        stmt = insert(SessionRow).values(**values).returning(SessionRow.id)
+        try:
+            new_id = (await self.session.execute(stmt)).scalar_one()
+        except IntegrityError as e:  # a concurrent start of the same transaction got there first
+            raise Conflict("this transaction is being recorded already") from e
+        return StoredSession(new_id, station_id, session)
+
+    async def save(self, stored: StoredSession, session: ChargingSession) -> StoredSession:
+        """Write what changed since `stored` was read, in one UPDATE (none when nothing did)."""
+        before = _columns(stored.charging)
+        changed = {k: v for k, v in _columns(session).items() if before[k] != v}
+        if changed:
+            await self.session.execute(update(SessionRow).where(SessionRow.id == stored.id).values(**changed))
+        return StoredSession(stored.id, stored.station_id, session)
+
+    async def save_all(self, changes: Sequence[tuple[StoredSession, ChargingSession]]) -> None:
+        """`save` for several sessions, in one statement (each row written whole)."""
+        rows = [
+            {"id": stored.id, **_columns(session), "updated_at": utcnow()}
+            for stored, session in changes
+            if _columns(session) != _columns(stored.charging)
+        ]
+        if rows:
+            await self.session.execute(update(SessionRow), rows)
+
+    async def register_readings(
+        self, session_ids: Sequence[int], *, around: Span | None = None
+    ) -> dict[int, list[Reading]]:
+        """The register readings of sessions in Wh, in time order: all of them, or (one session)
+        those around a span: from the last one before it to the first one after it. One statement."""
+        mv = MeterValue
+        where: list[ColumnElement[bool]] = [mv.session_id.in_(session_ids), REGISTER_READING]
+        if around is not None:
+            (session_id,) = session_ids
+            first, last = (literal(t, UTCDateTime()) for t in around)
+            mine = and_(mv.session_id == session_id, REGISTER_READING)
+            before = select(func.max(mv.sampled_at)).where(mine, mv.sampled_at < first).scalar_subquery()
+            after = select(func.min(mv.sampled_at)).where(mine, mv.sampled_at > last).scalar_subquery()
+            where += [
+                mv.sampled_at >= func.coalesce(before, first),
+                mv.sampled_at <= func.coalesce(after, last),
+            ]
+        rows = await self.session.execute(
+            select(mv.session_id, mv.sampled_at, mv.value, mv.unit, mv.multiplier, mv.context)
+            .where(*where)
+            .order_by(mv.session_id, mv.sampled_at, mv.id)
         )
-    ).one_or_none()
-    return None if row is None else _stored(row, [], complete=False)
-
-
-async def open_at(db: AsyncSession, station_id: int) -> list[StoredSession]:
-    """The station's open sessions with all their readings, in two statements however many."""
-    rows = (
-        await db.execute(
-            select(SessionRow.__table__)
-            .where(SessionRow.station_id == station_id, SessionRow.state == SessionState.ACTIVE.value)
-            .order_by(SessionRow.id)
-        )
-    ).all()
-    readings = await register_readings(db, [row.id for row in rows]) if rows else {}
-    return [_stored(row, readings.get(row.id, []), complete=True) for row in rows]
-
-
-async def add(
-    db: AsyncSession,
-    station_id: int,
-    location_id: int,
-    session: ChargingSession,
-    start_key: str | None = None,
-) -> StoredSession:
-    values = {
-        "station_id": station_id,
-        "location_id": location_id,
-        "start_key": start_key,
-        **_columns(session),
-    }
-    try:
-        new_id = (await db.execute(insert(SessionRow).values(**values).returning(SessionRow.id))).scalar_one()
-    except IntegrityError as e:  # a concurrent start of the same transaction got there first
-        raise Conflict("this transaction is being recorded already") from e
-    return StoredSession(new_id, station_id, session)
-
-
-async def save(db: AsyncSession, stored: StoredSession, session: ChargingSession) -> StoredSession:
-    """Write what changed since `stored` was read, in one UPDATE (none when nothing did)."""
-    before = _columns(stored.session)
-    changed = {k: v for k, v in _columns(session).items() if before[k] != v}
-    if changed:
-        await db.execute(update(SessionRow).where(SessionRow.id == stored.id).values(**changed))
-    return StoredSession(stored.id, stored.station_id, session)
-
-
-async def save_all(db: AsyncSession, changes: Sequence[tuple[StoredSession, ChargingSession]]) -> None:
-    """`save` for several sessions, in one statement (each row written whole)."""
-    rows = [
-        {"id": stored.id, **_columns(session), "updated_at": utcnow()}
-        for stored, session in changes
-        if _columns(session) != _columns(stored.session)
-    ]
-    if rows:
-        await db.execute(update(SessionRow), rows)
-
-
-# --- the readings query ---------------------------------------------------------------------
-
-
-async def register_readings(
-    db: AsyncSession, session_ids: Sequence[int], *, around: Span | None = None
-) -> dict[int, list[Reading]]:
-    """The register readings of sessions in Wh, in time order: all of them, or (one session)
-    those around a span: from the last one before it to the first one after it. One statement."""
-    mv = MeterValue
-    where: list[ColumnElement[bool]] = [mv.session_id.in_(session_ids), REGISTER_READING]
-    if around is not None:
-        (session_id,) = session_ids
-        first, last = (literal(t, UTCDateTime()) for t in around)
-        mine = and_(mv.session_id == session_id, REGISTER_READING)
-        before = select(func.max(mv.sampled_at)).where(mine, mv.sampled_at < first).scalar_subquery()
-        after = select(func.min(mv.sampled_at)).where(mine, mv.sampled_at > last).scalar_subquery()
-        where += [mv.sampled_at >= func.coalesce(before, first), mv.sampled_at <= func.coalesce(after, last)]
-    rows = await db.execute(
-        select(mv.session_id, mv.sampled_at, mv.value, mv.unit, mv.multiplier, mv.context)
-        .where(*where)
-        .order_by(mv.session_id, mv.sampled_at, mv.id)
-    )
-    found: dict[int, list[Reading]] = {}
-    for owner, at, value, unit, multiplier, context in rows:
-        found.setdefault(cast(int, owner), []).append(Reading(at, to_wh(value, unit, multiplier), context))
-    return found
+        found: dict[int, list[Reading]] = {}
+        for owner, at, value, unit, multiplier, context in rows:
+            found.setdefault(cast(int, owner), []).append(
+                Reading(at, to_wh(value, unit, multiplier), context)
+            )
+        return found
 
 
 # --- rows <-> the aggregate -----------------------------------------------------------------
