@@ -1,10 +1,12 @@
-"""Organisations: the forest every tenant object hangs in; create, rename, move, delete."""
+"""Organisations: the forest every tenant object hangs in; create, rename, move, delete. One write,
+`apply_organisation`, serves the API and the import alike."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, Forbidden, NotFound
@@ -12,6 +14,7 @@ from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.events import OrganisationChanged
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.access import found, require
+from depotshare.services.common.changes import created, deleted, updated
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.store.orgs.models import Organisation
@@ -97,8 +100,7 @@ async def list_organisations(
 
 async def get_organisation(uow: UnitOfWork, actor: Actor, key: str) -> OrganisationView:
     org = await access_org(uow, actor, key)
-    keys = await uow.repo(Organisations).keys_by_id([org.parent_id])
-    return _view(org, keys.get(org.parent_id or 0))
+    return _view(org, await _parent_key(uow, org))
 
 
 async def create_organisation(
@@ -109,31 +111,9 @@ async def create_organisation(
         raise Forbidden("only platform admins create top-level organisations")
     if await uow.repo(Organisations).get_by_key(key) is not None:
         raise Conflict(f"organisation {key!r} already exists")
-    org = await add_organisation(uow, key=key, name=name, parent=parent_org)
-    await uow.emit(
-        OrganisationChanged(
-            actor=actor,
-            entity_id=key,
-            action="create",
-            org_id=org.id,
-            after=_snapshot(org, parent),
-        )
-    )
+    org, _ = await apply_organisation(uow, actor, None, key=key, name=name, parent=parent_org)
     await uow.commit()
     return _view(org, parent)
-
-
-async def add_organisation(
-    uow: UnitOfWork, *, key: str, name: str, parent: Organisation | None
-) -> Organisation:
-    """Insert without checks or commit; shared by the API and the import."""
-    org = Organisation(key=key, name=name, parent_id=parent.id if parent else None, path="/", depth=0)
-    uow.repo(Organisations).add(org)
-    await uow.flush()  # the id is part of the path
-    org.path = tree.path_of(parent.path if parent else None, org.id)
-    org.depth = tree.depth_of(org.path)
-    await uow.flush()
-    return org
 
 
 async def update_organisation(
@@ -146,35 +126,74 @@ async def update_organisation(
     make_root: bool = False,
 ) -> OrganisationView:
     org = await access_org(uow, actor, key, Action.WRITE)
-    old_keys = await uow.repo(Organisations).keys_by_id([org.parent_id])
-    before = _snapshot(org, old_keys.get(org.parent_id or 0))
+    move = parent is not None or make_root
+    new_parent = await _check_move(uow, actor, org, parent) if move else None
+    await apply_organisation(uow, actor, org, key=key, name=name, parent=new_parent, move=move)
+    await uow.commit()
+    return _view(org, await _parent_key(uow, org))
+
+
+async def apply_organisation(
+    uow: UnitOfWork,
+    actor: Actor,
+    org: Organisation | None,
+    *,
+    key: str,
+    name: str | None,
+    parent: Organisation | None,
+    move: bool = True,
+) -> tuple[Organisation, bool]:
+    """The one write of an organisation, for the API and the import: create `key` under `parent`
+    (`org` None), or rename `org` (a `name`) and, with `move`, re-hang it under `parent`. Checks
+    the tree, not the actor's rights (the caller did); states the change as OrganisationChanged
+    (`moved` when its place changed: every local list is due); no commit. Returns the row and
+    whether anything changed."""
+    if org is None:
+        assert name is not None
+        org = await _insert(uow, key, name, parent)
+        snapshot = _snapshot(org, parent.key if parent else None)
+        await created(uow, actor, "organisation", key, org.id, snapshot, event=OrganisationChanged)
+        return org, True
+    before = _snapshot(org, await _parent_key(uow, org))
     if name is not None:
         org.name = name
-    new_parent_key = old_keys.get(org.parent_id or 0)
-    if parent is not None or make_root:
-        new_parent = await _check_move(uow, actor, org, parent)
-        await move_organisation(uow, org, new_parent)
-        new_parent_key = new_parent.key if new_parent else None
-    after = _snapshot(org, new_parent_key)
-    if after != before:
-        await uow.emit(
-            OrganisationChanged(
-                actor=actor,
-                entity_id=key,
-                action="update",
-                org_id=org.id,
-                before=before,
-                after=after,
-                moved=after["parent"] != before["parent"],
-            )
-        )
-    await uow.commit()
-    return _view(org, new_parent_key)
+    after = dict(before, name=org.name)
+    if move and org.parent_id != (parent.id if parent else None):
+        tree.check_move(org.path, parent.path if parent else None)
+        await _rehang(uow, org, parent)
+        after["parent"] = parent.key if parent else None
+    moved = partial(OrganisationChanged, moved=after["parent"] != before["parent"])
+    return org, await updated(uow, actor, "organisation", key, org.id, before, after, event=moved)
+
+
+async def _insert(uow: UnitOfWork, key: str, name: str, parent: Organisation | None) -> Organisation:
+    org = Organisation(key=key, name=name, parent_id=parent.id if parent else None, path="/", depth=0)
+    uow.repo(Organisations).add(org)
+    await uow.flush()  # the id is part of the path
+    org.path = tree.path_of(parent.path if parent else None, org.id)
+    org.depth = tree.depth_of(org.path)
+    await uow.flush()
+    return org
+
+
+async def _rehang(uow: UnitOfWork, org: Organisation, new_parent: Organisation | None) -> None:
+    """Every descendant's path follows in one statement; the rows of the subtree already read
+    (the import holds them all) are read again."""
+    repo = uow.repo(Organisations)
+    await uow.flush()  # the read below must not lose what is pending
+    new_path = tree.path_of(new_parent.path if new_parent else None, org.id)
+    await repo.rewrite_subtree_paths(org.path, new_path, tree.depth_of(new_path) - org.depth)
+    org.parent_id = new_parent.id if new_parent else None
+    org.path = new_path
+    org.depth = tree.depth_of(new_path)
+    await uow.flush()
+    await repo.reread_subtree(new_path)
 
 
 async def _check_move(
     uow: UnitOfWork, actor: Actor, org: Organisation, parent: str | None
 ) -> Organisation | None:
+    """The new parent, when the actor may move `org` there (the tree is checked by the write)."""
     # Leaving the old parent needs rights there too: a subsidiary admin cannot detach itself.
     if org.parent_id is not None:
         old_parent_path = org.path.rsplit("/", 2)[0] + "/"
@@ -184,32 +203,9 @@ async def _check_move(
             raise Forbidden("only platform admins create top-level organisations")
         return None
     try:
-        new_parent = await access_org(uow, actor, parent, Action.WRITE)
+        return await access_org(uow, actor, parent, Action.WRITE)
     except NotFound:
         raise NotFound(f"parent organisation {parent!r} not found") from None
-    tree.check_move(org.path, new_parent.path)
-    return new_parent
-
-
-async def move_organisation(uow: UnitOfWork, org: Organisation, new_parent: Organisation | None) -> None:
-    """Re-hang a subtree; every descendant's path follows in one statement."""
-    if org.parent_id == (new_parent.id if new_parent else None):
-        return
-    old_path = org.path
-    new_path = tree.path_of(new_parent.path if new_parent else None, org.id)
-    await uow.repo(Organisations).rewrite_subtree_paths(
-        old_path, new_path, tree.depth_of(new_path) - org.depth
-    )
-    org.parent_id = new_parent.id if new_parent else None
-    org.path = new_path
-    org.depth = tree.depth_of(new_path)
-    await uow.flush()
-
-
-async def reread_organisations(uow: UnitOfWork) -> None:
-    """For a caller holding the whole forest (the import): every loaded organisation's path and
-    depth read again after a move rewrote its subtree in SQL."""
-    await uow.repo(Organisations).reread_all()
 
 
 async def delete_organisation(uow: UnitOfWork, actor: Actor, key: str) -> None:
@@ -218,15 +214,12 @@ async def delete_organisation(uow: UnitOfWork, actor: Actor, key: str) -> None:
         raise Forbidden("only platform admins delete top-level organisations")
     if await uow.repo(Organisations).has_children(org.id):
         raise Conflict(f"organisation {key!r} still has child organisations; move or delete them first")
-    keys = await uow.repo(Organisations).keys_by_id([org.parent_id])
-    await uow.emit(
-        OrganisationChanged(
-            actor=actor,
-            entity_id=key,
-            action="delete",
-            org_id=org.parent_id,
-            before=_snapshot(org, keys.get(org.parent_id or 0)),
-        )
-    )
+    before = _snapshot(org, await _parent_key(uow, org))
+    await deleted(uow, actor, "organisation", key, org.parent_id, before, event=OrganisationChanged)
     await uow.repo(Organisations).delete(org)
     await uow.commit()
+
+
+async def _parent_key(uow: UnitOfWork, org: Organisation) -> str | None:
+    # By id: no query when the parent was read already (the import reads the whole forest).
+    return (await org_by_id(uow, org.parent_id)).key if org.parent_id is not None else None

@@ -1,20 +1,21 @@
 """The import's `organisations` section (placed or moved in the tree, with their cost centres) and
-its `users` section (logins and the roles the file adds; roles it does not name stay). Every create
-and change is audited."""
+its `users` section (logins and the roles the file adds; roles it does not name stay). Organisations
+and logins are written by the orgs capability's apply_organisation / apply_user, as the API writes
+them; every create and change is audited."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-from depotshare.domain.orgs import tree
+from depotshare.domain.common.actor import Actor
 from depotshare.domain.setup import ImportSummary, Plan
 from depotshare.domain.setup.model import CostCentreIn, UserIn
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.orgs.organisations import add_organisation, move_organisation, reread_organisations
-from depotshare.services.setup.importer_credentials import password_changes, set_password
+from depotshare.services.orgs.organisations import apply_organisation
+from depotshare.services.orgs.users import apply_user
+from depotshare.services.setup.importer_credentials import password_changes
 from depotshare.store.fleet.models import CostCentre
-from depotshare.store.orgs.models import Organisation, RoleAssignment, User
+from depotshare.store.orgs.models import Organisation
 from depotshare.store.setup.importing import Catalogue, Catalogues
 
 Record = Callable[..., Awaitable[None]]
@@ -22,9 +23,15 @@ Record = Callable[..., Awaitable[None]]
 
 class OrgWriter:
     def __init__(
-        self, uow: UnitOfWork, cat: Catalogue, plan: Plan, summary: ImportSummary, record: Record
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        cat: Catalogue,
+        plan: Plan,
+        summary: ImportSummary,
+        record: Record,
     ) -> None:
-        self.uow, self.rows, self.cat, self.plan = uow, uow.repo(Catalogues), cat, plan
+        self.uow, self.actor, self.rows, self.cat, self.plan = uow, actor, uow.repo(Catalogues), cat, plan
         self.summary, self.record = summary, record
 
     async def write(self) -> None:
@@ -37,31 +44,23 @@ class OrgWriter:
 
     # --- organisations and cost centres ------------------------------------------------------
 
-    def org_picture(self, org: Organisation) -> dict[str, Any]:
-        return {"key": org.key, "name": org.name, "parent": self.cat.org_key(org.parent_id)}
-
     async def organisations(self) -> None:
+        """Each where the plan places it (`placed`: the file gives its parent, so it may move)."""
         for placed in self.plan.organisations:
             entry = placed.entry
             parent = self.cat.orgs[placed.parent] if placed.parent else None
-            org = self.cat.orgs.get(entry.key)
-            if org is None:
-                org = await add_organisation(self.uow, key=entry.key, name=entry.name, parent=parent)
-                self.cat.add(org)
-                await self.record("organisation", org.key, org.id, None, self.org_picture(org))
-                self.count("organisations", True, False)
-            else:
-                before = self.org_picture(org)
-                org.name = entry.name if org.name != entry.name else org.name
-                if placed.placed and org.parent_id != (parent.id if parent else None):
-                    tree.check_move(org.path, parent.path if parent else None)
-                    await self.uow.flush()  # a refresh below must not lose pending changes
-                    await move_organisation(self.uow, org, parent)
-                    await reread_organisations(self.uow)
-                after = self.org_picture(org)
-                if after != before:
-                    await self.record("organisation", org.key, org.id, before, after)
-                self.count("organisations", False, after != before)
+            existing = self.cat.orgs.get(entry.key)
+            org, changed = await apply_organisation(
+                self.uow,
+                self.actor,
+                existing,
+                key=entry.key,
+                name=entry.name,
+                parent=parent,
+                move=placed.placed,
+            )
+            self.cat.add(org)
+            self.count("organisations", existing is None, changed)
             for cc in entry.cost_centres:
                 await self.cost_centre(org, cc)
 
@@ -86,48 +85,18 @@ class OrgWriter:
 
     async def user(self, entry: UserIn) -> None:
         row = self.cat.users.get(entry.email)
-        created = row is None
-        if row is None:
-            row = User(email=entry.email, name=entry.name, is_active=entry.active)
-            set_password(row, entry)
-            self.rows.add(row)
-            await self.uow.flush()
-            self.cat.add(row)
-        before = {"email": row.email, "name": row.name, "is_active": row.is_active}
         given = entry.model_fields_set
-        if "name" in given:
-            row.name = entry.name
-        if "active" in given:
-            row.is_active = entry.active
-        after: dict[str, Any] = {"email": row.email, "name": row.name, "is_active": row.is_active}
-        if not created and password_changes(row, entry):
-            after["password"] = "changed"
-        added = await self.roles(row, entry, created)
-        if created:
-            after["roles"] = [[r.role.value, r.org] for r in entry.roles]
-            await self.record("user", row.id, added[0] if added else None, None, after)
-        elif after != before:
-            await self.record("user", row.id, self.home_org(row), before, after)
-        self.count("users", created, after != before or bool(added))
-
-    async def roles(self, user: User, entry: UserIn, created: bool) -> list[int | None]:
-        """Add the roles the file gives and the login lacks; roles it does not name stay."""
-        held = {(ra.org_id, ra.role) for ra in self.cat.roles.get(user.id, [])}
-        added: list[int | None] = []
-        for role in entry.roles:
-            org_id = self.cat.orgs[role.org].id if role.org else None
-            if (org_id, role.role.value) in held:
-                continue
-            ra = RoleAssignment(user_id=user.id, org_id=org_id, role=role.role.value)
-            self.rows.add(ra)
-            await self.uow.flush()
-            self.cat.add(ra)
-            held.add((org_id, role.role.value))
-            added.append(org_id)
-            if not created:
-                after = {"user": user.email, "role": role.role.value, "org": role.org}
-                await self.record("role_assignment", user.id, org_id, None, after)
-        return added
-
-    def home_org(self, user: User) -> int | None:
-        return next((ra.org_id for ra in self.cat.roles.get(user.id, []) if ra.org_id is not None), None)
+        written = await apply_user(
+            self.uow,
+            self.actor,
+            row,
+            email=entry.email,
+            name=entry.name if row is None or "name" in given else None,
+            is_active=entry.active if row is None or "active" in given else None,
+            credential=lambda user: password_changes(user, entry),
+            roles=[(r.role, self.cat.orgs[r.org] if r.org else None) for r in entry.roles],
+            held=[(ra.org_id, ra.role) for ra in self.cat.roles.get(row.id, [])] if row else (),
+        )
+        for indexed in [written.user, *written.added]:
+            self.cat.add(indexed)
+        self.count("users", row is None, written.changed)

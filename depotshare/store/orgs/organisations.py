@@ -80,7 +80,8 @@ class Organisations(Repository):
             .execution_options(synchronize_session=False)
         )
 
-    async def reread_all(self) -> None:
-        """Read every organisation's path and depth again into the rows already loaded (after a
-        subtree move rewrote them in SQL, for a caller holding the whole forest, as the import)."""
-        await self.session.execute(select(Organisation).execution_options(populate_existing=True))
+    async def reread_subtree(self, prefix: str) -> None:
+        """Read the path and depth of the subtree's organisations again into the rows already
+        loaded, after a move rewrote them in SQL (the rows are not told: synchronize_session)."""
+        stmt = select(Organisation).where(under(Organisation.path, (prefix,)))
+        await self.session.execute(stmt.execution_options(populate_existing=True))
