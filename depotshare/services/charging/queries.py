@@ -15,8 +15,9 @@ from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import InvalidInput
 from depotshare.domain.fleet.tokens import uid_candidates
 from depotshare.services.common.access import found
+from depotshare.services.common.copying import copy_of
 from depotshare.services.common.csv_export import EXPORT_BATCH, cell, stream
-from depotshare.services.common.pagination import Page, decode_cursor
+from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import cost_centre_codes
 from depotshare.services.fleet.employees import employee_keys
@@ -150,37 +151,19 @@ async def _views(uow: UnitOfWork, actor: Actor, sessions: list[ChargingSession])
         fleet_side = r.id in fleet_ids
         location = locations.get(r.location_id)
         out.append(
-            SessionView(
-                id=r.id,
+            copy_of(
+                SessionView,
+                r,
                 station=stations.get(r.station_id, ""),
                 location=location[0] if location else None,
-                evse_id=r.evse_id,
-                connector_id=r.connector_id,
-                protocol=r.protocol,
-                transaction_id=r.transaction_id,
-                state=r.state,
-                id_token=r.id_token,
-                id_token_type=r.id_token_type,
                 token=tokens.get(r.token_id or 0),
-                auth_status=r.auth_status,
-                auth_reason=r.auth_reason,
-                started_at=r.started_at,
-                stopped_at=r.stopped_at,
-                meter_start_wh=r.meter_start_wh,
-                meter_stop_wh=r.meter_stop_wh,
-                energy_wh=r.energy_wh,
                 energy_kwh=kwh_text(r.energy_wh),
-                stop_reason=r.stop_reason,
                 flags=list(r.flags or []),
-                flagged=r.flagged,
-                offline=r.offline,
                 owner_org=orgs.get(r.owner_org_id),
                 token_org=orgs.get(r.token_org_id or 0),
                 employee=employees.get(r.employee_id or 0) if fleet_side else None,
                 vehicle=vehicles.get(r.vehicle_id or 0) if fleet_side else None,
                 cost_centre=codes.get(r.cost_centre_id or 0) if fleet_side else None,
-                created_at=r.created_at,
-                updated_at=r.updated_at,
             )
         )
     return out
@@ -322,22 +305,7 @@ async def get_session(uow: UnitOfWork, actor: Actor, session_id: int) -> Session
 
 
 def _meter_view(m: MeterValue) -> MeterValueView:
-    return MeterValueView(
-        sampled_at=m.sampled_at,
-        measurand=m.measurand,
-        phase=m.phase,
-        unit=m.unit,
-        multiplier=m.multiplier,
-        context=m.context,
-        location=m.location,
-        value=decimal_text(m.value),
-        evse_id=m.evse_id,
-        connector_id=m.connector_id,
-        signed=m.signed_data is not None,
-        signed_data=m.signed_data,
-        signing_method=m.signing_method,
-        public_key=m.public_key,
-    )
+    return copy_of(MeterValueView, m, value=decimal_text(m.value), signed=m.signed_data is not None)
 
 
 async def list_meter_values(
@@ -354,8 +322,4 @@ async def list_meter_values(
     rows = await uow.repo(MeterReadings).of_session(
         charging.id, measurand=measurand, after=decode_time_cursor(cursor), limit=limit + 1
     )
-    kept = rows[:limit]
-    more = len(rows) > limit and kept
-    return Page(
-        [_meter_view(m) for m in kept], encode_time_cursor(kept[-1].sampled_at, kept[-1].id) if more else None
-    )
+    return page_of(rows, limit, lambda m: encode_time_cursor(m.sampled_at, m.id), _meter_view)

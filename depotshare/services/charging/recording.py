@@ -21,6 +21,7 @@ from depotshare.services.access.authorization import Authorization
 from depotshare.services.charging.charge_facts import SiteRow, TokenRow, site_of
 from depotshare.services.charging.meter_values import check_samples, store_samples
 from depotshare.services.charging.meter_values import meter_values as meter_values
+from depotshare.services.common.copying import copy_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.store.charging.sessions import Sessions, StoredSession
 
@@ -128,15 +129,7 @@ def attribution(
 
 
 def token_facts(token: TokenRow) -> TokenFacts:
-    return TokenFacts(
-        token_id=token.id,
-        org_id=token.org_id,
-        employee_id=token.employee_id,
-        vehicle_id=token.vehicle_id,
-        cost_centre_id=token.cost_centre_id,
-        employee_cost_centre_id=token.employee_cost_centre_id,
-        vehicle_cost_centre_id=token.vehicle_cost_centre_id,
-    )
+    return copy_of(TokenFacts, token, token_id=token.id)
 
 
 def answer_of(decision: Decision) -> Answer:

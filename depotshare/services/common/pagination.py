@@ -28,8 +28,9 @@ def decode_cursor(cursor: str | None) -> int | None:
     return after
 
 
-def page_of(rows: Sequence[R], limit: int, key: Callable[[R], int], view: Callable[[R], T]) -> Page[T]:
-    """`rows` were fetched with limit + 1 so we know whether another page follows."""
+def page_of(rows: Sequence[R], limit: int, key: Callable[[R], int | str], view: Callable[[R], T]) -> Page[T]:
+    """`rows` were fetched with limit + 1 so we know whether another page follows; `key` gives the
+    cursor of a row (an id, or a time cursor)."""
     more = len(rows) > limit
     kept = rows[:limit]
     return Page([view(r) for r in kept], str(key(kept[-1])) if more and kept else None)
