@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import NotFound, Unauthenticated
 from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs.scope import Scope
+from depotshare.services.common.changes import created
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import security
 from depotshare.store.orgs.api_keys import ApiKeys
@@ -23,7 +24,7 @@ async def login(uow: UnitOfWork, email: str, password: str) -> str:
     ok = security.verify_password(user.password_hash if user else _DUMMY_HASH(), password)
     if user is None or not ok or not user.is_active:
         raise Unauthenticated("incorrect email or password")
-    return security.issue_access_token(user.id)
+    return security.issue_access_token(user.id, now=uow.clock.now())
 
 
 _dummy: list[str] = []
@@ -45,7 +46,8 @@ async def authenticate(uow: UnitOfWork, credential: str) -> Actor:
     if credential.startswith(security.API_KEY_PREFIX):
         user = await _user_of_api_key(uow, credential)
     else:
-        user = await uow.repo(Users).get_by_id(security.user_id_from_access_token(credential))
+        user_id = security.user_id_from_access_token(credential, now=uow.clock.now())
+        user = await uow.repo(Users).get_by_id(user_id)
     if user is None or not user.is_active:
         raise Unauthenticated("the account is unknown or disabled")
     return await actor_for_user(uow, user)
@@ -57,7 +59,7 @@ async def _user_of_api_key(uow: UnitOfWork, credential: str) -> User | None:
         raise Unauthenticated("unknown or revoked API key")
     if not hmac.compare_digest(key.key_hash, security.hash_api_key(credential)):
         raise Unauthenticated("unknown or revoked API key")
-    now = datetime.now(UTC)
+    now = uow.clock.now()
     # Record use at most once a minute: a write per request would serialise busy integrations.
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         key.last_used_at = now
@@ -86,16 +88,7 @@ async def create_api_key(uow: UnitOfWork, actor: Actor, name: str) -> ApiKeyView
     key = ApiKey(user_id=actor.user_id, name=name, prefix=prefix, key_hash=digest)
     uow.repo(ApiKeys).add(key)
     await uow.flush()
-    await uow.emit(
-        Changed(
-            actor=actor,
-            entity="api_key",
-            entity_id=key.id,
-            action="create",
-            org_id=None,
-            after={"name": name, "prefix": prefix},
-        )
-    )
+    await created(uow, actor, "api_key", key.id, None, {"name": name, "prefix": prefix})
     await uow.commit()
     return _key_view(key, full)
 
@@ -110,7 +103,7 @@ async def revoke_api_key(uow: UnitOfWork, actor: Actor, key_id: int) -> None:
     if key is None or key.user_id != actor.user_id:
         raise NotFound("API key not found")
     if key.revoked_at is None:
-        key.revoked_at = datetime.now(UTC)
+        key.revoked_at = uow.clock.now()
         await uow.emit(
             Changed(
                 actor=actor,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import jwt
@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from depotshare.config import Settings, get_settings
 from depotshare.domain.common.errors import Unauthenticated
+from depotshare.services.common.ports import SystemClock
 
 API_KEY_PREFIX = "ds_"
 _JWT_ALG = "HS256"
@@ -70,20 +71,35 @@ def is_password_hash(value: str) -> bool:
     return value.startswith("$argon2")
 
 
-def issue_access_token(user_id: int, settings: Settings | None = None) -> str:
+def issue_access_token(user_id: int, settings: Settings | None = None, *, now: datetime | None = None) -> str:
+    """A token valid from `now` (the unit of work's clock; the system's outside one) for
+    `access_token_minutes`."""
     s = settings or get_settings()
-    now = datetime.now(UTC)
+    now = now or SystemClock().now()
     claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=s.access_token_minutes)}
     return jwt.encode(claims, s.jwt_secret(), algorithm=_JWT_ALG)
 
 
-def user_id_from_access_token(token: str, settings: Settings | None = None) -> int:
+def user_id_from_access_token(
+    token: str, settings: Settings | None = None, *, now: datetime | None = None
+) -> int:
+    """The user a token names while `now` is before its expiry (expired at that very second, as
+    PyJWT has it); the instant is the caller's clock, so the rule is tested without waiting."""
     s = settings or get_settings()
+    # The times are checked here against `now`, not by PyJWT against the system clock.
     try:
-        claims = jwt.decode(token, s.jwt_secret(), algorithms=[_JWT_ALG], options={"require": ["sub", "exp"]})
-        return int(claims["sub"])
-    except (jwt.PyJWTError, ValueError) as e:
+        claims = jwt.decode(
+            token,
+            s.jwt_secret(),
+            algorithms=[_JWT_ALG],
+            options={"require": ["sub", "exp"], "verify_exp": False, "verify_iat": False},
+        )
+        user_id, expires = int(claims["sub"]), int(claims["exp"])
+    except (jwt.PyJWTError, ValueError, TypeError) as e:
         raise Unauthenticated("invalid or expired access token") from e
+    if (now or SystemClock().now()).timestamp() >= expires:
+        raise Unauthenticated("invalid or expired access token")
+    return user_id
 
 
 def new_api_key() -> tuple[str, str, str]:
