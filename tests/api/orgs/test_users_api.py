@@ -3,7 +3,7 @@ an account that reaches further than they do."""
 
 from __future__ import annotations
 
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 
 from depotshare.domain.orgs.roles import Role
 from depotshare.services.runtime import Runtime
@@ -28,43 +28,23 @@ async def test_one_login_reaches_several_organisations(client: AsyncClient, runt
     }
 
 
+async def _create_user(
+    client: AsyncClient, headers: dict[str, str], email: str, name: str, *roles: dict[str, str]
+) -> Response:
+    body = {"email": email, "name": name, "password": PASSWORD, "roles": list(roles)}
+    return await client.post(f"{API}/users", json=body, headers=headers)
+
+
 async def test_org_admin_creates_users_only_inside_its_subtree(client: AsyncClient, runtime: Runtime) -> None:
     await make_tree(runtime, TREE)
     await make_user(runtime, "admin@north.example", (Role.ORG_ADMIN, "north"))
     h = await login(client, "admin@north.example")
-    ok = await client.post(
-        f"{API}/users",
-        json={
-            "email": "Driver@North.example",
-            "name": "D",
-            "password": PASSWORD,
-            "roles": [{"role": "driver", "org": "north-site"}],
-        },
-        headers=h,
-    )
+    ok = await _create_user(client, h, "Driver@North.example", "D", {"role": "driver", "org": "north-site"})
     assert ok.status_code == 201, ok.text
     assert ok.json()["email"] == "driver@north.example"
-    outside = await client.post(
-        f"{API}/users",
-        json={
-            "email": "x@south.example",
-            "name": "X",
-            "password": PASSWORD,
-            "roles": [{"role": "driver", "org": "south"}],
-        },
-        headers=h,
-    )
+    outside = await _create_user(client, h, "x@south.example", "X", {"role": "driver", "org": "south"})
     assert outside.status_code == 404  # south is not visible to this admin
-    escalate = await client.post(
-        f"{API}/users",
-        json={
-            "email": "p@x.example",
-            "name": "P",
-            "password": PASSWORD,
-            "roles": [{"role": "platform_admin"}],
-        },
-        headers=h,
-    )
+    escalate = await _create_user(client, h, "p@x.example", "P", {"role": "platform_admin"})
     assert escalate.status_code == 403
     users = (await client.get(f"{API}/users", headers=h)).json()["items"]
     assert {u["email"] for u in users} == {"admin@north.example", "driver@north.example"}
