@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict
-from depotshare.domain.common.events import Changed
 from depotshare.domain.orgs.roles import Action
 from depotshare.domain.sites import assets
 from depotshare.domain.sites.assets import EvseSpec
 from depotshare.services.common.access import found
+from depotshare.services.common.changes import Snapshot, created, deleted, updated
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.sites.locations import jsonable
+from depotshare.services.sites.snapshots import jsonable
 from depotshare.services.sites.stations import EvseView, access_station, evse_view, get_station, owner
-from depotshare.store.sites.models import ChargingStation, Evse, Location
+from depotshare.store.sites.models import ChargingStation, Evse
 from depotshare.store.sites.stations import Stations
 
 
@@ -31,27 +31,13 @@ async def _evse_view_of(uow: UnitOfWork, station: ChargingStation, evse_id: int)
     return next(evse_view(e, cs) for e, cs in rows if e.evse_id == evse_id)
 
 
-async def _record_evse(
-    uow: UnitOfWork,
-    actor: Actor,
-    loc: Location,
-    station: ChargingStation,
-    evse_id: int,
-    action: str,
-    before: EvseView | None = None,
-    after: EvseView | None = None,
-) -> None:
-    await uow.emit(
-        Changed(
-            actor=actor,
-            entity="evse",
-            entity_id=f"{station.ocpp_id}/{evse_id}",
-            action=action,
-            org_id=loc.org_id,
-            before=jsonable(before) if before else None,
-            after=jsonable(after) if after else None,
-        )
-    )
+def _snapshot(view: EvseView) -> Snapshot:
+    snapshot: Snapshot = jsonable(view)  # the shape of snapshots.evse_snapshot
+    return snapshot
+
+
+def _key(station: ChargingStation, evse_id: int) -> str:
+    return f"{station.ocpp_id}/{evse_id}"
 
 
 async def add_evse(uow: UnitOfWork, actor: Actor, station_id: str, spec: EvseSpec) -> EvseView:
@@ -62,7 +48,7 @@ async def add_evse(uow: UnitOfWork, actor: Actor, station_id: str, spec: EvseSpe
     await uow.repo(Stations).add_evse(station.id, spec)
     view = await _evse_view_of(uow, station, spec.id)
     loc, _ = await owner(uow, station)
-    await _record_evse(uow, actor, loc, station, spec.id, "create", after=view)
+    await created(uow, actor, "evse", _key(station, spec.id), loc.org_id, _snapshot(view))
     await uow.commit()
     return view
 
@@ -82,9 +68,8 @@ async def update_evse(
         await uow.flush()
     await uow.repo(Stations).replace_connectors(evse, spec.connectors)
     after = await _evse_view_of(uow, station, spec.id)
-    if after != before:
-        loc, _ = await owner(uow, station)
-        await _record_evse(uow, actor, loc, station, evse_id, "update", before, after)
+    loc, _ = await owner(uow, station)
+    await updated(uow, actor, "evse", _key(station, evse_id), loc.org_id, _snapshot(before), _snapshot(after))
     await uow.commit()
     return after
 
@@ -94,6 +79,6 @@ async def delete_evse(uow: UnitOfWork, actor: Actor, station_id: str, evse_id: i
     evse = await _evse(uow, station, evse_id)
     before = await _evse_view_of(uow, station, evse_id)
     loc, _ = await owner(uow, station)
-    await _record_evse(uow, actor, loc, station, evse_id, "delete", before=before)
+    await deleted(uow, actor, "evse", _key(station, evse_id), loc.org_id, _snapshot(before))
     await uow.repo(Stations).delete(evse)  # its connectors go with it (ON DELETE CASCADE)
     await uow.commit()

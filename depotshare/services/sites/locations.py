@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from depotshare.domain.common.actor import Actor
@@ -18,11 +19,12 @@ from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.domain.sites import assets
 from depotshare.domain.sites.assets import Address, Coordinates
 from depotshare.domain.sites.events import LocationChanged
+from depotshare.services.common.changes import created, deleted, updated
 from depotshare.services.common.ownership import org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import org_keys, subtree_filter
-from depotshare.store.orgs.models import Organisation
+from depotshare.services.sites.snapshots import location_snapshot
 from depotshare.store.sites.locations import Locations
 from depotshare.store.sites.models import Location
 
@@ -67,21 +69,9 @@ class LocationSpec:
     home: bool = False
     home_employee: str | None = None
     admit_station_prefix: str | None = None
-
-
-def jsonable(value: Any) -> Any:
-    """Audit snapshots: Decimals as strings, dataclasses as dicts."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: jsonable(v) for k, v in dataclasses.asdict(value).items()}
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
+    # OCPI PublishTokenType objects: a private location shown over OCPI to these drivers only
+    # (set by the import; the API leaves them as they are).
+    publish_allowed_to: list[dict[str, Any]] | None = None
 
 
 def _view(loc: Location, org_key: str, employee_key: str | None) -> LocationView:
@@ -102,13 +92,6 @@ def _view(loc: Location, org_key: str, employee_key: str | None) -> LocationView
         admit_station_prefix=loc.admit_station_prefix,
         created_at=loc.created_at,
     )
-
-
-def _snapshot(view: LocationView) -> dict[str, Any]:
-    data: dict[str, Any] = jsonable(view)
-    for k in ("id", "created_at"):
-        data.pop(k)
-    return data
 
 
 async def _one_view(uow: UnitOfWork, loc: Location) -> LocationView:
@@ -217,8 +200,29 @@ async def _check_prefix_free(uow: UnitOfWork, spec: LocationSpec, loc: Location 
         )
 
 
-def _apply(loc: Location, spec: LocationSpec, org: Organisation, employee_id: int | None) -> None:
-    loc.org_id = org.id
+def spec_of(loc: Location, org: str, home_employee: str | None) -> LocationSpec:
+    """The location as it is stored, given the keys of its organisation and home employee."""
+    coordinates = None
+    if loc.latitude is not None and loc.longitude is not None:
+        coordinates = Coordinates(loc.latitude, loc.longitude)
+    return LocationSpec(
+        key=loc.key,
+        org=org,
+        name=loc.name,
+        timezone=loc.timezone,
+        address=Address(loc.street, loc.city, loc.postal_code, loc.country),
+        coordinates=coordinates,
+        publish=loc.publish,
+        grid_limit_kw=loc.grid_limit_kw,
+        home=loc.is_home,
+        home_employee=home_employee if loc.is_home else None,
+        admit_station_prefix=loc.admit_station_prefix,
+        publish_allowed_to=loc.publish_allowed_to,
+    )
+
+
+def _write(loc: Location, spec: LocationSpec, org_id: int, employee_id: int | None) -> None:
+    loc.org_id = org_id
     loc.key, loc.name, loc.timezone, loc.publish = spec.key, spec.name, spec.timezone, spec.publish
     loc.street, loc.city = spec.address.street, spec.address.city
     loc.postal_code, loc.country = spec.address.postal_code, spec.address.country
@@ -227,6 +231,35 @@ def _apply(loc: Location, spec: LocationSpec, org: Organisation, employee_id: in
     loc.grid_limit_kw = spec.grid_limit_kw
     loc.is_home, loc.home_employee_id = spec.home, employee_id
     loc.admit_station_prefix = spec.admit_station_prefix
+    loc.publish_allowed_to = spec.publish_allowed_to
+
+
+async def apply_location(
+    uow: UnitOfWork,
+    actor: Actor,
+    loc: Location,
+    spec: LocationSpec,
+    *,
+    org_id: int,
+    home_employee_id: int | None,
+    before: LocationSpec | None,
+) -> bool:
+    """The one write of a location, for the API and the import: `spec` checked, its organisation
+    and home employee resolved to ids by the caller; `before` None makes `loc` a new row. States
+    it as LocationChanged (moved when its organisation changed). No access checks, no commit.
+    Returns whether anything changed."""
+    _write(loc, spec, org_id, home_employee_id)
+    if before is None:
+        uow.repo(Locations).add(loc)
+        await uow.flush()
+        event = partial(LocationChanged, location_id=loc.id)
+        await created(uow, actor, "location", spec.key, org_id, location_snapshot(spec), event=event)
+        return True
+    event = partial(LocationChanged, location_id=loc.id, moved=spec.org != before.org)
+    after = location_snapshot(spec)
+    return await updated(
+        uow, actor, "location", before.key, org_id, location_snapshot(before), after, event=event
+    )
 
 
 async def create_location(uow: UnitOfWork, actor: Actor, spec: LocationSpec) -> LocationView:
@@ -236,47 +269,16 @@ async def create_location(uow: UnitOfWork, actor: Actor, spec: LocationSpec) -> 
     if await uow.repo(Locations).get_by_key(spec.key) is not None:
         raise Conflict(f"key: a location {spec.key!r} already exists")
     await _check_prefix_free(uow, spec, None)
-    loc = await add_location(uow, spec, org, employee_id)
+    loc = Location()
+    await apply_location(uow, actor, loc, spec, org_id=org.id, home_employee_id=employee_id, before=None)
     view = await _one_view(uow, loc)
-    await uow.emit(
-        LocationChanged(
-            actor=actor,
-            entity_id=loc.key,
-            action="create",
-            org_id=org.id,
-            after=_snapshot(view),
-            location_id=loc.id,
-        )
-    )
     await uow.commit()
     return view
 
 
-async def add_location(
-    uow: UnitOfWork, spec: LocationSpec, org: Organisation, home_employee_id: int | None
-) -> Location:
-    """Insert a checked spec without access checks or commit; shared by the API and the import."""
-    loc = Location()
-    _apply(loc, spec, org, home_employee_id)
-    uow.repo(Locations).add(loc)
-    await uow.flush()
-    return loc
-
-
-def spec_of(view: LocationView) -> LocationSpec:
-    return LocationSpec(
-        key=view.key,
-        org=view.org,
-        name=view.name,
-        timezone=view.timezone,
-        address=view.address,
-        coordinates=view.coordinates,
-        publish=view.publish,
-        grid_limit_kw=view.grid_limit_kw,
-        home=view.home is not None,
-        home_employee=view.home.employee if view.home else None,
-        admit_station_prefix=view.admit_station_prefix,
-    )
+async def _stored_spec(uow: UnitOfWork, loc: Location) -> LocationSpec:
+    view = await _one_view(uow, loc)
+    return spec_of(loc, view.org, view.home.employee if view.home else None)
 
 
 async def update_location(
@@ -284,8 +286,7 @@ async def update_location(
 ) -> LocationView:
     """`changes` holds LocationSpec fields (not `key`); a field absent stays as it is."""
     loc = await access_location(uow, actor, key, Action.WRITE)
-    before = await _one_view(uow, loc)
-    current = spec_of(before)
+    current = await _stored_spec(uow, loc)
     spec = checked(dataclasses.replace(current, **changes))
     org = await org_by_id(uow, loc.org_id)
     if spec.org != current.org:
@@ -294,22 +295,9 @@ async def update_location(
     employee_id = loc.home_employee_id
     if spec.home != current.home or spec.home_employee != current.home_employee:
         employee_id = await _home_employee_id(uow, actor, spec)
-    _apply(loc, spec, org, employee_id)
+    await apply_location(uow, actor, loc, spec, org_id=org.id, home_employee_id=employee_id, before=current)
     await uow.flush()
     after = await _one_view(uow, loc)
-    if _snapshot(after) != _snapshot(before):
-        await uow.emit(
-            LocationChanged(
-                actor=actor,
-                entity_id=key,
-                action="update",
-                org_id=org.id,
-                before=_snapshot(before),
-                after=_snapshot(after),
-                location_id=loc.id,
-                moved=after.org != before.org,
-            )
-        )
     await uow.commit()
     return after
 
@@ -318,16 +306,8 @@ async def delete_location(uow: UnitOfWork, actor: Actor, key: str) -> None:
     loc = await access_location(uow, actor, key, Action.WRITE)
     if await uow.repo(Locations).has_stations(loc.id):
         raise Conflict(f"location {key!r} still has charging stations; move or delete them first")
-    before = await _one_view(uow, loc)
-    await uow.emit(
-        LocationChanged(
-            actor=actor,
-            entity_id=key,
-            action="delete",
-            org_id=loc.org_id,
-            before=_snapshot(before),
-            location_id=loc.id,
-        )
-    )
+    before = location_snapshot(await _stored_spec(uow, loc))
+    event = partial(LocationChanged, location_id=loc.id)
+    await deleted(uow, actor, "location", key, loc.org_id, before, event=event)
     await uow.repo(Locations).delete(loc)
     await uow.commit()

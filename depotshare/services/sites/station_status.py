@@ -13,9 +13,8 @@ from depotshare.services.charging.queries import decode_time_cursor, encode_time
 from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.sites.stations import access_station, registration_of, station_online
-from depotshare.store.charging import queries as session_queries
 from depotshare.store.charging.models import ChargingSession
-from depotshare.store.common.base import utcnow
+from depotshare.store.sites.station_reports import StationReports
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def _open_session_at(
 async def get_status(uow: UnitOfWork, actor: Actor, station_id: str) -> StationStatusView:
     """The current status of every connector the station has reported, with its open session."""
     station = await access_station(uow, actor, station_id)
-    statuses = await session_queries.connector_statuses(uow.session, station.id)
+    statuses = await uow.repo(StationReports).connector_statuses(station.id)
     open_sessions = await open_sessions_at(uow, actor, station.id)
     connectors = []
     for c in statuses:
@@ -90,7 +89,7 @@ async def get_status(uow: UnitOfWork, actor: Actor, station_id: str) -> StationS
         id=station.ocpp_id,
         registration_status=registration_of(station.registration_status),
         connected=station.connected,
-        online=station_online(station, utcnow()),
+        online=station_online(station, uow.clock.now()),
         last_seen_at=station.last_seen_at,
         connectors=connectors,
     )
@@ -101,8 +100,8 @@ async def list_status_history(
 ) -> Page[StatusEventView]:
     """Every status notification, newest first by the station's own time."""
     station = await access_station(uow, actor, station_id)
-    rows = await session_queries.status_events(
-        uow.session, station.id, before=decode_time_cursor(cursor), limit=limit + 1
+    rows = await uow.repo(StationReports).status_events(
+        station.id, before=decode_time_cursor(cursor), limit=limit + 1
     )
     kept = rows[:limit]
     items = [

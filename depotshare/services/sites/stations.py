@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from depotshare.config import get_settings
@@ -19,14 +20,15 @@ from depotshare.domain.sites import assets
 from depotshare.domain.sites.assets import EvseSpec
 from depotshare.domain.sites.events import StationChanged
 from depotshare.services.common.access import found, require
+from depotshare.services.common.changes import Snapshot, created, deleted, updated
 from depotshare.services.common.ownership import org_by_id
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import security
 from depotshare.services.orgs.organisations import access_org, org_keys, subtree_filter
 from depotshare.services.sites.connected_stations import is_online
-from depotshare.services.sites.locations import access_location, jsonable
-from depotshare.store.common.base import utcnow
+from depotshare.services.sites.locations import access_location
+from depotshare.services.sites.snapshots import station_snapshot
 from depotshare.store.orgs.models import Organisation
 from depotshare.store.sites.locations import Locations
 from depotshare.store.sites.models import ChargingStation, Connector, Evse, Location
@@ -34,8 +36,6 @@ from depotshare.store.sites.stations import EvseRows, Stations
 
 STATIONS = Resource.STATIONS
 DETAILS = ("vendor", "model", "serial_number", "firmware_version")
-# Kept by the OCPP gateway as the station comes and goes; not changes anyone makes, so not audited.
-LIVE = ("protocol", "connected", "online", "connected_at", "last_seen_at", "last_boot_at")
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def registration_of(value: str) -> RegistrationStatus:
 
 
 async def _views(uow: UnitOfWork, stations: Sequence[ChargingStation]) -> dict[int, StationView]:
-    now = utcnow()
+    now = uow.clock.now()
     locations = await uow.repo(Locations).keys_by_id([s.location_id for s in stations])
     orgs = await org_keys(uow, [org_id for _, org_id in locations.values()])
     evses = await uow.repo(Stations).evses_of([s.id for s in stations])
@@ -136,13 +136,6 @@ async def _views(uow: UnitOfWork, stations: Sequence[ChargingStation]) -> dict[i
 
 async def _one_view(uow: UnitOfWork, station: ChargingStation) -> StationView:
     return (await _views(uow, [station]))[station.id]
-
-
-def _snapshot(view: StationView) -> dict[str, Any]:
-    data: dict[str, Any] = jsonable(view)
-    for name in ("created_at", *LIVE):
-        data.pop(name)
-    return data
 
 
 async def owner(uow: UnitOfWork, station: ChargingStation) -> tuple[Location, Organisation]:
@@ -186,7 +179,7 @@ async def list_stations(
 ) -> Page[StationView]:
     prefix = await subtree_filter(uow, actor, org)
     location_id = (await access_location(uow, actor, location)).id if location else None
-    seen_since = utcnow() - timedelta(seconds=2 * _heartbeat_s())
+    seen_since = uow.clock.now() - timedelta(seconds=2 * _heartbeat_s())
     rows = await uow.repo(Stations).list_scoped(
         actor.scope,
         org_prefix=prefix,
@@ -220,43 +213,75 @@ async def _target_location(uow: UnitOfWork, actor: Actor, key: str) -> Location:
     return loc
 
 
+@dataclass(frozen=True)
+class StationWrite:
+    """What a write makes of a station (its credentials the caller sets on the row itself)."""
+
+    location: Location  # where it stands: another than now moves it
+    evses: Sequence[EvseSpec] | None = None  # exactly these EVSEs (checked); None: as they are
+    details: Mapping[str, str | None] = field(default_factory=dict)  # of DETAILS
+    registration_status: RegistrationStatus | None = None
+    password_changed: bool = False
+
+
+async def apply_station(
+    uow: UnitOfWork,
+    actor: Actor,
+    station: ChargingStation,
+    write: StationWrite,
+    *,
+    org: str,
+    evses: EvseRows,
+    before: Snapshot | None,
+) -> tuple[bool, EvseRows]:
+    """The one write of a station with its EVSEs and connectors, for the API and the import:
+    `org` the key of the organisation of `write.location`, `evses` what the station has now,
+    `before` its station_snapshot (None: `station` is a new row). States it as StationChanged
+    (moved when its location changed). No access checks, no commit. Returns whether anything
+    changed, and the station's EVSEs now."""
+    moved = before is not None and station.location_id != write.location.id
+    station.location_id = write.location.id
+    for name, value in write.details.items():
+        setattr(station, name, value)
+    if write.registration_status is not None:
+        station.registration_status = write.registration_status.value
+    stations = uow.repo(Stations)
+    if before is None:
+        stations.add(station)
+        await uow.flush()
+    if write.evses is not None:
+        evses = await stations.replace_evses(station.id, write.evses, evses)
+    after = station_snapshot(station, write.location.key, org, evses)
+    event = partial(StationChanged, station_id=station.id, moved=moved)
+    org_id = write.location.org_id
+    if before is None:
+        await created(uow, actor, "station", station.ocpp_id, org_id, after, event=event)
+        return True, evses
+    if write.password_changed:
+        after["password"] = "changed"
+    return await updated(uow, actor, "station", station.ocpp_id, org_id, before, after, event=event), evses
+
+
+async def _stored(uow: UnitOfWork, station: ChargingStation) -> tuple[Snapshot, EvseRows]:
+    """The station's snapshot as it is stored, and its EVSEs."""
+    loc, org = await owner(uow, station)
+    evses = (await uow.repo(Stations).evses_of([station.id]))[station.id]
+    return station_snapshot(station, loc.key, org.key, evses), evses
+
+
 async def create_station(uow: UnitOfWork, actor: Actor, spec: StationSpec) -> StationView:
     evses = assets.check_evses(spec.evses)
     loc = await _target_location(uow, actor, spec.location)
     if await uow.repo(Stations).get_by_ocpp_id(spec.id) is not None:
         raise Conflict(f"id: a charging station {spec.id!r} already exists")
-    station = await add_station(uow, spec, loc, evses)
+    password_hash = security.hash_password(spec.password) if spec.password else None
+    station = ChargingStation(ocpp_id=spec.id, password_hash=password_hash)
+    write = StationWrite(loc, evses, {k: getattr(spec, k) for k in DETAILS})
+    org = await org_by_id(uow, loc.org_id)
+    await apply_station(uow, actor, station, write, org=org.key, evses=[], before=None)
     view = await _one_view(uow, station)
-    await uow.emit(
-        StationChanged(
-            actor=actor,
-            entity_id=spec.id,
-            action="create",
-            org_id=loc.org_id,
-            after=_snapshot(view),
-            station_id=station.id,
-        )
-    )
     await uow.commit()
     return view
-
-
-async def add_station(
-    uow: UnitOfWork, spec: StationSpec, location: Location, evses: Sequence[EvseSpec]
-) -> ChargingStation:
-    """Insert with checked EVSEs, without access checks or commit; shared by the API and the import."""
-    station = ChargingStation(
-        location_id=location.id,
-        ocpp_id=spec.id,
-        password_hash=security.hash_password(spec.password) if spec.password else None,
-        **{k: getattr(spec, k) for k in DETAILS},
-    )
-    uow.repo(Stations).add(station)
-    await uow.flush()
-    for evse in evses:
-        await uow.repo(Stations).add_evse(station.id, evse)
-    await uow.flush()
-    return station
 
 
 async def update_station(
@@ -266,55 +291,34 @@ async def update_station(
     station); absent ones stay, `password: None` removes it."""
     evses = assets.check_evses(changes["evses"]) if "evses" in changes else None
     station = await access_station(uow, actor, station_id, Action.WRITE)
-    before = await _one_view(uow, station)
-    if "location" in changes and changes["location"] != before.location:
-        station.location_id = (await _target_location(uow, actor, changes["location"])).id
-    for name in DETAILS:
-        if name in changes:
-            setattr(station, name, changes[name])
-    if changes.get("registration_status") is not None:
-        station.registration_status = RegistrationStatus(changes["registration_status"]).value
+    before, evses_now = await _stored(uow, station)
+    loc, _ = await owner(uow, station)
+    if "location" in changes and changes["location"] != loc.key:
+        loc = await _target_location(uow, actor, changes["location"])
+    status = changes.get("registration_status")
     if "password" in changes:
         password = changes["password"]
         station.password_hash = security.hash_password(password) if password else None
+    write = StationWrite(
+        location=loc,
+        evses=evses,
+        details={k: changes[k] for k in DETAILS if k in changes},
+        registration_status=RegistrationStatus(status) if status is not None else None,
+        password_changed=bool(changes.get("password")),
+    )
+    org = await org_by_id(uow, loc.org_id)
+    await apply_station(uow, actor, station, write, org=org.key, evses=evses_now, before=before)
     await uow.flush()
-    if evses is not None:
-        await uow.repo(Stations).replace_evses(station.id, evses)
     after = await _one_view(uow, station)
-    after_snapshot = _snapshot(after)
-    if changes.get("password"):
-        after_snapshot["password"] = "changed"
-    if after_snapshot != _snapshot(before):
-        loc, _ = await owner(uow, station)
-        await uow.emit(
-            StationChanged(
-                actor=actor,
-                entity_id=station_id,
-                action="update",
-                org_id=loc.org_id,
-                before=_snapshot(before),
-                after=after_snapshot,
-                station_id=station.id,
-                moved=after.location != before.location,
-            )
-        )
     await uow.commit()
     return after
 
 
 async def delete_station(uow: UnitOfWork, actor: Actor, station_id: str) -> None:
     station = await access_station(uow, actor, station_id, Action.WRITE)
-    before = await _one_view(uow, station)
+    before, _ = await _stored(uow, station)
     loc, _ = await owner(uow, station)
-    await uow.emit(
-        StationChanged(
-            actor=actor,
-            entity_id=station_id,
-            action="delete",
-            org_id=loc.org_id,
-            before=_snapshot(before),
-            station_id=station.id,
-        )
-    )
+    event = partial(StationChanged, station_id=station.id)
+    await deleted(uow, actor, "station", station_id, loc.org_id, before, event=event)
     await uow.repo(Stations).delete(station)  # EVSEs and connectors go with it (ON DELETE CASCADE)
     await uow.commit()

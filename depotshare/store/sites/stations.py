@@ -98,51 +98,68 @@ class Stations(Repository):
         return out
 
     async def get_evse(self, station_pk: int, evse_id: int) -> Evse | None:
-        return await self.session.scalar(
-            select(Evse).where(Evse.station_id == station_pk, Evse.evse_id == evse_id)
-        )
+        stmt = select(Evse).where(Evse.station_id == station_pk, Evse.evse_id == evse_id)
+        return await self.session.scalar(stmt)
 
     async def add_evse(self, station_pk: int, spec: EvseSpec) -> Evse:
         evse = Evse(station_id=station_pk, evse_id=spec.id)
         self.session.add(evse)
         await self.session.flush()
-        await self.replace_connectors(evse, spec.connectors)
+        await self.replace_connectors(evse, spec.connectors, existing=[])
         return evse
 
-    async def replace_connectors(self, evse: Evse, specs: Sequence[ConnectorSpec]) -> None:
-        """Make the EVSE's connectors exactly `specs`; rows keep their identity where the number stays."""
-        existing = {c.connector_id: c for c in (await self._connectors_of([evse.id]))[evse.id]}
+    async def replace_connectors(
+        self, evse: Evse, specs: Sequence[ConnectorSpec], existing: Sequence[Connector] | None = None
+    ) -> list[Connector]:
+        """Make the EVSE's connectors exactly `specs`; rows keep their identity where the number
+        stays. `existing`: its connectors now, when the caller knows them. Returns them by number."""
+        if existing is None:
+            existing = (await self._connectors_of([evse.id]))[evse.id]
+        by_number = {c.connector_id: c for c in existing}
         wanted = {s.id for s in specs}
-        for number, old in existing.items():
+        for number, old in by_number.items():
             if number not in wanted:
                 await self.session.delete(old)
         await self.session.flush()
-        for spec in specs:
-            row = existing.get(spec.id)
+        out = []
+        for spec in sorted(specs, key=lambda s: s.id):
+            row = by_number.get(spec.id)
             if row is None:
-                self.session.add(
-                    Connector(
-                        evse_pk=evse.id, connector_id=spec.id, standard=spec.standard, max_kw=spec.max_kw
-                    )
+                row = Connector(
+                    evse_pk=evse.id, connector_id=spec.id, standard=spec.standard, max_kw=spec.max_kw
                 )
-            else:
+                self.session.add(row)
+            elif (row.standard, row.max_kw) != (spec.standard, spec.max_kw):
                 row.standard, row.max_kw = spec.standard, spec.max_kw
+            out.append(row)
         await self.session.flush()
+        return out
 
-    async def replace_evses(self, station_pk: int, specs: Sequence[EvseSpec]) -> None:
-        """Make the station's EVSEs exactly `specs`, updating EVSEs whose number stays in place."""
-        existing = {e.evse_id: e for e, _ in (await self.evses_of([station_pk]))[station_pk]}
+    async def replace_evses(
+        self, station_pk: int, specs: Sequence[EvseSpec], existing: EvseRows | None = None
+    ) -> EvseRows:
+        """Make the station's EVSEs exactly `specs`, updating EVSEs whose number stays in place.
+        `existing`: its EVSEs now, when the caller knows them. Returns them by number."""
+        if existing is None:
+            existing = (await self.evses_of([station_pk]))[station_pk]
+        by_number = {e.evse_id: (e, cs) for e, cs in existing}
         wanted = {s.id for s in specs}
-        for number, old in existing.items():
+        for number, (old, _) in by_number.items():
             if number not in wanted:
                 await self.session.delete(old)
         await self.session.flush()
-        for spec in specs:
-            row = existing.get(spec.id)
-            if row is None:
-                await self.add_evse(station_pk, spec)
+        out: EvseRows = []
+        for spec in sorted(specs, key=lambda s: s.id):
+            found = by_number.get(spec.id)
+            if found is None:
+                evse = Evse(station_id=station_pk, evse_id=spec.id)
+                self.session.add(evse)
+                await self.session.flush()
+                out.append((evse, await self.replace_connectors(evse, spec.connectors, existing=[])))
             else:
-                await self.replace_connectors(row, spec.connectors)
+                evse, connectors = found
+                out.append((evse, await self.replace_connectors(evse, spec.connectors, connectors)))
+        return out
 
     async def station_ids_by_id(self, ids: Sequence[int]) -> dict[int, str]:
         """Station pk -> OCPP identity."""
