@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from depotshare.domain.access.decision_chain import DecisionSource
@@ -70,7 +69,7 @@ async def _admit_remote_start(uow: UnitOfWork, station_pk: int, command: cmd.Rem
     """The access rules decide a remote start like any other: a token the station's location does
     not admit now is not started at all (the refusal is logged, the station never asked)."""
     decision = await authorization.authorize(
-        uow, station_pk, command.id_token, command.evse_id, datetime.now(UTC), DecisionSource.REMOTE
+        uow, station_pk, command.id_token, command.evse_id, uow.clock.now(), DecisionSource.REMOTE
     )
     if not decision.accepted:
         await uow.commit()
