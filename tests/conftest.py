@@ -1,14 +1,16 @@
 """Test fixtures on real parts: a migrated SQLite or PostgreSQL database (chosen by
 DEPOTSHARE_TEST_DATABASE; one per pytest-xdist worker), the real FastAPI app over ASGI, and a
-clean database per test. A test that reaches no database runs in the SQLite pass only: running
-it again against PostgreSQL would test nothing new. The input fuzzers (marked `stricter_engine`)
+clean database per test, or a module's world built once and kept for its tests that only read it
+(`module_world`). A test that reaches no database runs in the SQLite pass only: running it again
+against PostgreSQL would test nothing new. The input fuzzers (marked `stricter_engine`)
 run once: against PostgreSQL, which refuses more input than SQLite, when `make test` runs its pass."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
@@ -108,13 +110,91 @@ def clock(runtime: Runtime) -> Iterator[FakeClock]:
     runtime.clock = system
 
 
+# The hooks below note on each test what the per-test clean needs to know: the test run after it
+# (pytest knows it; module-scoped fixtures are torn down by it too) and whether any phase failed.
+NEXT_TEST = pytest.StashKey["pytest.Item | None"]()
+FAILED = pytest.StashKey[bool]()
+T = TypeVar("T")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    item.stash[NEXT_TEST] = nextitem
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report: pytest.TestReport = yield
+    if report.failed:
+        item.stash[FAILED] = True
+    return report
+
+
+class _Held:
+    """The module world the database holds between tests: (module, world name) and its value."""
+
+    key: tuple[str, str] | None = None
+    value: Any = None
+
+
+class ModuleWorld:
+    """Hands a test its module's world, built on first use and kept in the database while the next
+    tests of the module ask for the same world; the tests that share it only read it (a test that
+    writes makes objects of its own, with keys no other test uses, or takes a clean database).
+    After a test that failed, or before a test of another module or world, the database is emptied
+    as after any test, so the next one starts empty as it would alone."""
+
+    def __init__(self, runtime: Runtime, module: str) -> None:
+        self.runtime = runtime
+        self.module = module
+
+    async def __call__(self, name: str, build: Callable[[], Awaitable[T]]) -> T:
+        key = (self.module, name)
+        if _Held.key != key:
+            if _Held.key is not None:  # another world of this module
+                await _forget_world(self.runtime)
+            _Held.value = await build()
+            _Held.key = key
+        value: T = _Held.value
+        return value
+
+    async def own_database(self) -> None:
+        """For a test of a sharing module that writes: it starts from an empty database (emptied
+        after it too) and builds what it needs itself."""
+        await _forget_world(self.runtime)
+
+
+async def _forget_world(runtime: Runtime) -> None:
+    _Held.key = _Held.value = None
+    await databases.clean(runtime.engine, BACKEND)
+
+
+@pytest.fixture
+def module_world(runtime: Runtime, request: pytest.FixtureRequest) -> ModuleWorld:
+    return ModuleWorld(runtime, request.module.__name__)
+
+
+def _world_kept_after(item: pytest.Item) -> bool:
+    """The next test reads a world of this module (it checks the world's name), and this one passed."""
+    following = item.stash.get(NEXT_TEST, None)
+    return (
+        _Held.key is not None
+        and not item.stash.get(FAILED, False)
+        and "module_world" in getattr(item, "fixturenames", ())
+        and following is not None
+        and getattr(following, "module", None) is getattr(item, "module", None)
+        and "module_world" in getattr(following, "fixturenames", ())
+    )
+
+
 @pytest.fixture(autouse=True)
 async def _clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
-    if "runtime" not in request.fixturenames:
+    if "runtime" not in request.fixturenames or _world_kept_after(request.node):
         return
     rt: Runtime = request.getfixturevalue("runtime")
-    await databases.clean(rt.engine, BACKEND)
+    await _forget_world(rt)
 
 
 @pytest.fixture(scope="session")

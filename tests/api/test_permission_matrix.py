@@ -2,12 +2,16 @@
 read/write, over the API. The caller holds its role on organisation `a`; each family has one object
 in `a1` (a descendant: in reach), one in `b` (a sibling) and one in `h` (an ancestor), which are
 never in reach. Expected answers come from ROLE_PERMISSIONS, not from this file. Charging sessions,
-which only stations write, are read-only families checked from both sides (fleet and facility)."""
+which only stations write, are read-only families checked from both sides (fleet and facility).
+
+Each world is built once per module (`module_world`) with one caller per role, logged in once:
+the cases that only read share it; a writing case changes objects of its own, made for it inside
+the world (suffix `w<role>`), or starts from an empty database where its world must stay exact."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -15,6 +19,7 @@ from httpx import AsyncClient
 
 from depotshare.domain.orgs.roles import ROLE_PERMISSIONS, Action, Reach, Resource, Role
 from depotshare.services.runtime import Runtime
+from tests.conftest import ModuleWorld
 from tests.support.charging_rows import add_session
 from tests.support.helpers import PASSWORD, login, make_tree, make_user
 from tests.support.partner_world import decide
@@ -22,8 +27,17 @@ from tests.support.partner_world import decide
 API = "/api/v1"
 # p0..p2 and pnew are partner companies (other customers) for the partnerships of a1, b and h.
 TREE = {"h": None, "a": "h", "a1": "a", "b": "h", "p0": None, "p1": None, "p2": None, "pnew": None}
-CALLER = "caller@example.com"
 ADMIN = "root@example.com"
+
+
+def _caller(role: Role) -> str:
+    """The user holding `role` on `a` (everywhere for the platform admin)."""
+    return f"caller-{role.value.replace('_', '-')}@example.com"
+
+
+def _tag(role: Role) -> str:
+    """The suffix of the objects a writing case of `role` makes for itself."""
+    return f"w{list(Role).index(role)}"
 
 
 @dataclass(frozen=True)
@@ -127,65 +141,91 @@ def _reach(role: Role, resource: Resource, action: Action) -> Reach | None:
     return ROLE_PERMISSIONS[role].get((resource, action))
 
 
-async def _world(
-    client: AsyncClient, runtime: Runtime, role: Role, resource: Resource
-) -> tuple[dict[str, str], dict[str, dict[str, Any]], Callable[[str], Awaitable[dict[str, Any]]]]:
+@dataclass
+class Base:
+    """The tree, the platform admin and one caller per role, each logged in once."""
+
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    objects: dict[Resource, dict[str, Any]] = field(default_factory=dict)  # family -> org -> object
+
+    def caller(self, role: Role) -> dict[str, str]:
+        return self.headers[_caller(role)]
+
+
+async def _base(client: AsyncClient, runtime: Runtime) -> Base:
     await make_tree(runtime, TREE)
     await make_user(runtime, ADMIN, (Role.PLATFORM_ADMIN, None))
-    await make_user(runtime, CALLER, (role, None if role is Role.PLATFORM_ADMIN else "a"))
-    admin = await login(client, ADMIN)
-    fam = FAMILIES[resource]
-    counter = iter(range(1000))
-
-    async def create(org: str, **extra: Any) -> dict[str, Any]:
-        if resource is Resource.STATIONS and not hasattr(create, org):  # a station needs a location
-            r = await client.post(
-                f"{API}/locations",
-                json={"key": f"loc-{org}-base", "org": org, "name": "Base", "timezone": "UTC"},
-                headers=admin,
-            )
-            assert r.status_code == 201, r.text
-            setattr(create, org, True)
-        r = await client.post(
-            f"{API}/{fam.collection}", json={**fam.create(org, str(next(counter))), **extra}, headers=admin
-        )
-        assert r.status_code == 201, r.text
-        body: dict[str, Any] = r.json()
-        return body
-
-    objects = {org: await create(org) for org in ("a1", "b", "h")}
-    return await login(client, CALLER), objects, create
+    for role in Role:
+        await make_user(runtime, _caller(role), (role, None if role is Role.PLATFORM_ADMIN else "a"))
+    emails = [ADMIN, *(_caller(role) for role in Role)]
+    return Base({email: await login(client, email) for email in emails})
 
 
-async def _own_token(
-    client: AsyncClient, admin: dict[str, str], create: Callable[..., Awaitable[dict[str, Any]]]
+async def _create(
+    client: AsyncClient, admin: dict[str, str], resource: Resource, org: str, suffix: str, **extra: Any
 ) -> dict[str, Any]:
-    """A token in a1 tied to the caller's own employee record."""
-    r = await client.post(
-        f"{API}/employees", json={"key": "emp-me", "org": "a1", "name": "Me", "user": CALLER}, headers=admin
-    )
+    fam = FAMILIES[resource]
+    r = await client.post(f"{API}/{fam.collection}", json={**fam.create(org, suffix), **extra}, headers=admin)
     assert r.status_code == 201, r.text
-    return await create("a1", employee="emp-me")
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def _family_objects(
+    client: AsyncClient, runtime: Runtime, admin: dict[str, str], resource: Resource, tag: str = ""
+) -> dict[str, dict[str, Any]]:
+    """One object of the family in a1, b and h (suffixes 0, 1, 2, then `tag`)."""
+    if resource is Resource.PARTNERSHIPS and tag:  # a partnership of its own needs partners of its own
+        await make_tree(runtime, {f"p{i}{tag}": None for i in ("0", "1", "2", "new")})
+    return {
+        org: await _create(client, admin, resource, org, f"{i}{tag}")
+        for i, org in enumerate(("a1", "b", "h"))
+    }
+
+
+async def _families_world(client: AsyncClient, runtime: Runtime) -> Base:
+    """Every family's objects in a1, b and h; a station's location `loc-<org>-base`; the driver's
+    own card: a token in a1 tied to the driver's employee record."""
+    world = await _base(client, runtime)
+    admin = world.headers[ADMIN]
+    for org in ("a1", "b", "h"):
+        body = {"key": f"loc-{org}-base", "org": org, "name": "Base", "timezone": "UTC"}
+        assert (await client.post(f"{API}/locations", json=body, headers=admin)).status_code == 201
+    for resource in FAMILIES:
+        world.objects[resource] = await _family_objects(client, runtime, admin, resource)
+    body = {"key": "emp-me", "org": "a1", "name": "Me", "user": _caller(Role.DRIVER)}
+    assert (await client.post(f"{API}/employees", json=body, headers=admin)).status_code == 201
+    world.objects[Resource.TOKENS]["own"] = await _create(
+        client, admin, Resource.TOKENS, "a1", "own", employee="emp-me"
+    )
+    return world
 
 
 @pytest.mark.parametrize(
     ("role", "resource", "action"), CASES, ids=[f"{r.value}-{s.value}-{a.value}" for r, s, a in CASES]
 )
 async def test_matrix(
-    client: AsyncClient, runtime: Runtime, role: Role, resource: Resource, action: Action
+    client: AsyncClient,
+    runtime: Runtime,
+    module_world: ModuleWorld,
+    role: Role,
+    resource: Resource,
+    action: Action,
 ) -> None:
-    caller, objects, create = await _world(client, runtime, role, resource)
+    world = await module_world("families", lambda: _families_world(client, runtime))
+    caller, admin = world.caller(role), world.headers[ADMIN]
     fam = FAMILIES[resource]
+    tag = "" if action is Action.READ else _tag(role)
+    objects = dict(world.objects[resource])
+    shared_own = objects.pop("own", None)
+    if tag:  # a writing case changes objects of its own
+        objects = await _family_objects(client, runtime, admin, resource, tag)
     everywhere = role is Role.PLATFORM_ADMIN
     reach = _reach(role, resource, action)
     read_reach = _reach(role, resource, Action.READ)
     in_reach = {"a1": reach is Reach.SUBTREE, "b": everywhere, "h": everywhere}
     readable = {"a1": read_reach is Reach.SUBTREE, "b": everywhere, "h": everywhere}
-    own = (
-        await _own_token(client, await login(client, ADMIN), create)
-        if resource is Resource.TOKENS and role is Role.DRIVER
-        else None
-    )
+    own = shared_own if resource is Resource.TOKENS and role is Role.DRIVER else None
 
     if action is Action.READ:
         for org, obj in objects.items():
@@ -208,10 +248,10 @@ async def test_matrix(
         expected = 200 if in_reach[org] else (403 if readable[org] else 404)
         assert r.status_code == expected, (org, r.text)
         if expected != 200:  # nothing changed
-            after = await client.get(path, headers=await login(client, ADMIN))
+            after = await client.get(path, headers=admin)
             assert all(after.json().get(k) != v for k, v in fam.change.items()), after.json()
     for org in ("a1", "b"):
-        r = await client.post(f"{API}/{fam.collection}", json=fam.create(org, "new"), headers=caller)
+        r = await client.post(f"{API}/{fam.collection}", json=fam.create(org, f"new{tag}"), headers=caller)
         if org == "a1":
             assert r.status_code == (201 if in_reach[org] else 403), (org, r.text)
         else:
@@ -222,18 +262,16 @@ async def test_matrix(
         ).status_code == 403
 
 
-SESSION_CASES = [(role, res) for role in Role for res in SESSION_SIDES]
+# The fleet side's cases before the facility side's (grouped so that each side's world is built
+# once); the driver's fleet-side case reads a world with its own session too.
+SESSION_CASES = [(role, res) for res in SESSION_SIDES for role in Role]
 
 
-async def _session_world(
-    client: AsyncClient, runtime: Runtime, role: Role, resource: Resource
-) -> tuple[dict[str, str], dict[str, int], int | None]:
-    """One session per organisation a1, b, h on the family's side; for a driver on the fleet side
-    also one of its own (a1, its employee record). Returns (caller, org -> session id, own id)."""
-    await make_tree(runtime, TREE)
-    await make_user(runtime, ADMIN, (Role.PLATFORM_ADMIN, None))
-    await make_user(runtime, CALLER, (role, None if role is Role.PLATFORM_ADMIN else "a"))
-    admin = await login(client, ADMIN)
+async def _session_world(client: AsyncClient, runtime: Runtime, resource: Resource, own: bool) -> Base:
+    """One session per organisation a1, b, h on the family's side (objects[resource]: org -> id);
+    with `own`, also one of the driver's own (a1, its employee record; under "own")."""
+    world = await _base(client, runtime)
+    admin = world.headers[ADMIN]
     for org in ("a1", "b", "h"):
         for path, body in (
             ("locations", {"key": f"loc-{org}", "org": org, "name": "Depot", "timezone": "UTC"}),
@@ -241,25 +279,42 @@ async def _session_world(
         ):
             r = await client.post(f"{API}/{path}", json=body, headers=admin)
             assert r.status_code == 201, r.text
-    sessions = {}
+    sessions: dict[str, Any] = {}
     for org in ("a1", "b", "h"):
         if SESSION_SIDES[resource] == "token_org":  # a card of `org` charged at h's depot
             sessions[org] = await add_session(runtime, station="ST-h", owner_org="h", token_org=org)
         else:  # h's card charged at `org`'s depot
             sessions[org] = await add_session(runtime, station=f"ST-{org}", owner_org=org, token_org="h")
-    own = None
-    if role is Role.DRIVER and resource is Resource.SESSIONS:
-        body = {"key": "emp-me", "org": "a1", "name": "Me", "user": CALLER}
+    if own:
+        body = {"key": "emp-me", "org": "a1", "name": "Me", "user": _caller(Role.DRIVER)}
         assert (await client.post(f"{API}/employees", json=body, headers=admin)).status_code == 201
-        own = await add_session(runtime, station="ST-h", owner_org="h", token_org="a1", employee="emp-me")
-    return await login(client, CALLER), sessions, own
+        sessions["own"] = await add_session(
+            runtime, station="ST-h", owner_org="h", token_org="a1", employee="emp-me"
+        )
+    world.objects[resource] = sessions
+    return world
+
+
+async def _sessions_for(
+    client: AsyncClient, runtime: Runtime, module_world: ModuleWorld, role: Role, resource: Resource
+) -> tuple[dict[str, str], dict[str, int], int | None]:
+    """(caller, org -> session id, own id): a driver on the fleet side has a session of its own."""
+    own = role is Role.DRIVER and resource is Resource.SESSIONS
+    world = await module_world(
+        f"sessions-{resource.value}-{own}", lambda: _session_world(client, runtime, resource, own)
+    )
+    sessions = dict(world.objects[resource])
+    own_id = sessions.pop("own", None)
+    return world.caller(role), sessions, own_id
 
 
 @pytest.mark.parametrize(
     ("role", "resource"), SESSION_CASES, ids=[f"{r.value}-{s.value}-read" for r, s in SESSION_CASES]
 )
-async def test_session_matrix(client: AsyncClient, runtime: Runtime, role: Role, resource: Resource) -> None:
-    caller, sessions, own = await _session_world(client, runtime, role, resource)
+async def test_session_matrix(
+    client: AsyncClient, runtime: Runtime, module_world: ModuleWorld, role: Role, resource: Resource
+) -> None:
+    caller, sessions, own = await _sessions_for(client, runtime, module_world, role, resource)
     everywhere = role is Role.PLATFORM_ADMIN
     reach = _reach(role, resource, Action.READ)
     in_reach = {"a1": reach is Reach.SUBTREE, "b": everywhere, "h": everywhere}
@@ -277,8 +332,10 @@ async def test_session_matrix(client: AsyncClient, runtime: Runtime, role: Role,
 
 
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
-async def test_nobody_writes_sessions_over_the_api(client: AsyncClient, runtime: Runtime, role: Role) -> None:
-    caller, sessions, _ = await _session_world(client, runtime, role, Resource.SITE_SESSIONS)
+async def test_nobody_writes_sessions_over_the_api(
+    client: AsyncClient, runtime: Runtime, module_world: ModuleWorld, role: Role
+) -> None:
+    caller, sessions, _ = await _sessions_for(client, runtime, module_world, role, Resource.SITE_SESSIONS)
     item = f"{API}/sessions/{sessions['a1']}"
     assert (await client.post(f"{API}/sessions", json={}, headers=caller)).status_code == 405
     assert (await client.patch(item, json={"state": "completed"}, headers=caller)).status_code == 405
@@ -295,39 +352,55 @@ def test_grants_are_read_with_their_partnership() -> None:
             assert _reach(role, Resource.PARTNERSHIPS, Action.READ) is not None, role
 
 
-async def _partner_world(
-    client: AsyncClient, runtime: Runtime, role: Role, host_side: bool
-) -> tuple[dict[str, str], dict[str, str]]:
+async def _partnerships(
+    client: AsyncClient, runtime: Runtime, admin: dict[str, str], host_side: bool, tag: str = ""
+) -> dict[str, str]:
     """One partnership with one grant `g` per organisation a1, b, h: hosted by it (host side), or
-    naming it as the partner of the outside company p0 (partner side). Returns (caller, org -> ref)."""
-    await make_tree(runtime, TREE)
-    await make_user(runtime, ADMIN, (Role.PLATFORM_ADMIN, None))
-    await make_user(runtime, CALLER, (role, None if role is Role.PLATFORM_ADMIN else "a"))
-    admin = await login(client, ADMIN)
+    naming it as the partner of the outside company p0 (partner side); with `tag`, with a partner
+    company of its own (p0<tag>). Returns org -> ref."""
+    outside = f"p0{tag}"
+    if tag:
+        await make_tree(runtime, {outside: None})
     refs = {}
-    for org in ("a1", "b", "h", "p0"):
-        body = {"key": f"loc-{org}", "org": org, "name": "Depot", "timezone": "UTC"}
-        assert (await client.post(f"{API}/locations", json=body, headers=admin)).status_code == 201
     for org in ("a1", "b", "h"):
-        host, partner = (org, "p0") if host_side else ("p0", org)
-        body = {"key": f"ps-{org}", "host": host, "partner": partner}
+        host, partner = (org, outside) if host_side else (outside, org)
+        body = {"key": f"ps-{org}{tag}", "host": host, "partner": partner}
         r = await client.post(f"{API}/partnerships", json=body, headers=admin)
         assert r.status_code == 201, r.text
         refs[org] = r.json()["ref"]
         grant = {"key": "g", "locations": [f"loc-{host}"]}
         r = await client.post(f"{API}/partnerships/{refs[org]}/grants", json=grant, headers=admin)
         assert r.status_code == 201, r.text
-    return await login(client, CALLER), refs
+    return refs
 
 
-PARTNER_CASES = [(role, act) for role in Role for act in Action]
+async def _partner_world(client: AsyncClient, runtime: Runtime, host_side: bool) -> Base:
+    """A depot `loc-<org>` for a1, b, h and p0; the partnerships of one side (objects: org -> ref)."""
+    world = await _base(client, runtime)
+    admin = world.headers[ADMIN]
+    for org in ("a1", "b", "h", "p0"):
+        body = {"key": f"loc-{org}", "org": org, "name": "Depot", "timezone": "UTC"}
+        assert (await client.post(f"{API}/locations", json=body, headers=admin)).status_code == 201
+    resource = Resource.GRANTS if host_side else Resource.PARTNER_ACCESS
+    world.objects[resource] = await _partnerships(client, runtime, admin, host_side)
+    return world
+
+
+# Every role's reading case, then the writing ones: the reading cases share one world.
+PARTNER_CASES = [(role, act) for act in Action for role in Role]
 
 
 @pytest.mark.parametrize(
     ("role", "action"), PARTNER_CASES, ids=[f"{r.value}-{a.value}" for r, a in PARTNER_CASES]
 )
-async def test_grant_matrix(client: AsyncClient, runtime: Runtime, role: Role, action: Action) -> None:
-    caller, refs = await _partner_world(client, runtime, role, host_side=True)
+async def test_grant_matrix(
+    client: AsyncClient, runtime: Runtime, module_world: ModuleWorld, role: Role, action: Action
+) -> None:
+    world = await module_world("host-side", lambda: _partner_world(client, runtime, host_side=True))
+    caller = world.caller(role)
+    refs: dict[str, str] = world.objects[Resource.GRANTS]
+    if action is Action.WRITE:  # partnerships of its own, with a partner company of its own
+        refs = await _partnerships(client, runtime, world.headers[ADMIN], True, _tag(role))
     everywhere = role is Role.PLATFORM_ADMIN
     reach = _reach(role, Resource.GRANTS, action)
     readable = {
@@ -357,11 +430,18 @@ async def test_grant_matrix(client: AsyncClient, runtime: Runtime, role: Role, a
     ("role", "action"), PARTNER_CASES, ids=[f"{r.value}-{a.value}" for r, a in PARTNER_CASES]
 )
 async def test_partner_access_matrix(
-    client: AsyncClient, runtime: Runtime, role: Role, action: Action
+    client: AsyncClient, runtime: Runtime, module_world: ModuleWorld, role: Role, action: Action
 ) -> None:
     """The partner side reads the partnerships naming its subtree as partner, and their grants;
-    nobody writes through it (the host is p0, outside every caller's reach)."""
-    caller, refs = await _partner_world(client, runtime, role, host_side=False)
+    nobody writes through it (the host is p0, outside every caller's reach). The list is compared
+    whole, so a writing case takes a database of its own."""
+    if action is Action.WRITE:
+        await module_world.own_database()
+        world = await _partner_world(client, runtime, host_side=False)
+    else:
+        world = await module_world("partner-side", lambda: _partner_world(client, runtime, host_side=False))
+    caller = world.caller(role)
+    refs: dict[str, str] = world.objects[Resource.PARTNER_ACCESS]
     everywhere = role is Role.PLATFORM_ADMIN
     read = _reach(role, Resource.PARTNER_ACCESS, Action.READ) is Reach.SUBTREE
     visible = {"a1": read or everywhere, "b": everywhere, "h": everywhere}
@@ -381,15 +461,11 @@ async def test_partner_access_matrix(
         assert r.status_code == expected, (org, r.text)
 
 
-async def _internal_grant_world(
-    client: AsyncClient, runtime: Runtime, role: Role
-) -> tuple[dict[str, str], dict[str, int]]:
-    """One internal grant `g` per organisation a1, b, h, for its own fleet at its own depot.
-    Returns (caller, org -> grant id)."""
-    await make_tree(runtime, TREE)
-    await make_user(runtime, ADMIN, (Role.PLATFORM_ADMIN, None))
-    await make_user(runtime, CALLER, (role, None if role is Role.PLATFORM_ADMIN else "a"))
-    admin = await login(client, ADMIN)
+async def _internal_grant_world(client: AsyncClient, runtime: Runtime) -> Base:
+    """One internal grant `g` per organisation a1, b, h, for its own fleet at its own depot
+    (objects[GRANTS]: org -> grant id)."""
+    world = await _base(client, runtime)
+    admin = world.headers[ADMIN]
     ids = {}
     for org in ("a1", "b", "h"):
         body = {"key": f"loc-{org}", "org": org, "name": "Depot", "timezone": "UTC"}
@@ -398,17 +474,25 @@ async def _internal_grant_world(
         r = await client.post(f"{API}/internal-grants", json=grant, headers=admin)
         assert r.status_code == 201, r.text
         ids[org] = r.json()["id"]
-    return await login(client, CALLER), ids
+    world.objects[Resource.GRANTS] = ids
+    return world
 
 
 @pytest.mark.parametrize(
     ("role", "action"), PARTNER_CASES, ids=[f"{r.value}-{a.value}" for r, a in PARTNER_CASES]
 )
 async def test_internal_grant_matrix(
-    client: AsyncClient, runtime: Runtime, role: Role, action: Action
+    client: AsyncClient, runtime: Runtime, module_world: ModuleWorld, role: Role, action: Action
 ) -> None:
-    """Internal grants are the host side's `grants` family: by HOST:KEY, by id, and in the list."""
-    caller, ids = await _internal_grant_world(client, runtime, role)
+    """Internal grants are the host side's `grants` family: by HOST:KEY, by id, and in the list.
+    The list is compared whole, so a writing case takes a database of its own."""
+    if action is Action.WRITE:
+        await module_world.own_database()
+        world = await _internal_grant_world(client, runtime)
+    else:
+        world = await module_world("internal-grants", lambda: _internal_grant_world(client, runtime))
+    caller = world.caller(role)
+    ids: dict[str, int] = world.objects[Resource.GRANTS]
     everywhere = role is Role.PLATFORM_ADMIN
     readable = {
         "a1": _reach(role, Resource.GRANTS, Action.READ) is Reach.SUBTREE,
@@ -445,19 +529,17 @@ async def test_internal_grant_matrix(
 
 # --- the decision log ---------------------------------------------------------------------------
 
-DECISION_CASES = [(role, res) for role in Role for res in DECISION_SIDES]
+# The token side's cases before the location side's, each side's world built once; the driver's
+# token-side case reads a world with decisions about its own card too.
+DECISION_CASES = [(role, res) for res in DECISION_SIDES for role in Role]
 
 
-async def _decision_world(
-    client: AsyncClient, runtime: Runtime, role: Role, resource: Resource
-) -> tuple[dict[str, str], dict[str, set[int]], set[int]]:
+async def _decision_world(client: AsyncClient, runtime: Runtime, resource: Resource, own: bool) -> Base:
     """Decisions per organisation a1, b, h on the family's side: a card of `org` at h's station
-    (token side) or h's card at `org`'s station (location side); for a driver on the token side
-    also one about its own card. Returns (caller, org -> decision ids, own ids)."""
-    await make_tree(runtime, TREE)
-    await make_user(runtime, ADMIN, (Role.PLATFORM_ADMIN, None))
-    await make_user(runtime, CALLER, (role, None if role is Role.PLATFORM_ADMIN else "a"))
-    admin = await login(client, ADMIN)
+    (token side) or h's card at `org`'s station (location side); with `own`, also one about the
+    driver's own card. objects[resource]: org -> decision ids, "own" -> the own ones."""
+    world = await _base(client, runtime)
+    admin = world.headers[ADMIN]
     uids = {"a1": "0A100001", "b": "0B000001", "h": "0C000001", "own": "0A1000FF"}
     for org in ("a1", "b", "h"):
         for path, body in (
@@ -475,8 +557,8 @@ async def _decision_world(
             await decide(runtime, "ST-h", uids[org], at, evse=None)
         else:
             await decide(runtime, f"ST-{org}", uids["h"], at, evse=None)
-    if role is Role.DRIVER and resource is Resource.ACCESS_DECISIONS:
-        body = {"key": "emp-me", "org": "a1", "name": "Me", "user": CALLER}
+    if own:
+        body = {"key": "emp-me", "org": "a1", "name": "Me", "user": _caller(Role.DRIVER)}
         assert (await client.post(f"{API}/employees", json=body, headers=admin)).status_code == 201
         body = {"uid": uids["own"], "org": "a1", "employee": "emp-me"}
         assert (await client.post(f"{API}/tokens", json=body, headers=admin)).status_code == 201
@@ -484,23 +566,38 @@ async def _decision_world(
     everything = (await client.get(f"{API}/access-decisions", params={"limit": 500}, headers=admin)).json()[
         "items"
     ]
-    by_org: dict[str, set[int]] = {org: set() for org in ("a1", "b", "h")}
-    own: set[int] = set()
+    by_org: dict[str, set[int]] = {org: set() for org in ("a1", "b", "h", "own")}
     for d in everything:
         if d["id_token"] == uids["own"]:
-            own.add(d["id"])
+            by_org["own"].add(d["id"])
         elif DECISION_SIDES[resource] == "token":
             by_org[next(o for o in ("a1", "b", "h") if uids[o] == d["id_token"])].add(d["id"])
         else:
             by_org[d["location"].removeprefix("loc-")].add(d["id"])
-    return await login(client, CALLER), by_org, own
+    world.objects[resource] = by_org
+    return world
+
+
+async def _decisions_for(
+    client: AsyncClient, runtime: Runtime, module_world: ModuleWorld, role: Role, resource: Resource
+) -> tuple[dict[str, str], dict[str, set[int]], set[int]]:
+    """(caller, org -> decision ids, own ids): a driver on the token side has decisions of its own."""
+    own = role is Role.DRIVER and resource is Resource.ACCESS_DECISIONS
+    world = await module_world(
+        f"decisions-{resource.value}-{own}", lambda: _decision_world(client, runtime, resource, own)
+    )
+    by_org = dict(world.objects[resource])
+    own_ids = by_org.pop("own")
+    return world.caller(role), by_org, own_ids
 
 
 @pytest.mark.parametrize(
     ("role", "resource"), DECISION_CASES, ids=[f"{r.value}-{s.value}-read" for r, s in DECISION_CASES]
 )
-async def test_decision_matrix(client: AsyncClient, runtime: Runtime, role: Role, resource: Resource) -> None:
-    caller, by_org, own = await _decision_world(client, runtime, role, resource)
+async def test_decision_matrix(
+    client: AsyncClient, runtime: Runtime, module_world: ModuleWorld, role: Role, resource: Resource
+) -> None:
+    caller, by_org, own = await _decisions_for(client, runtime, module_world, role, resource)
     everywhere = role is Role.PLATFORM_ADMIN
     reach = _reach(role, resource, Action.READ)
     in_reach = {"a1": reach is Reach.SUBTREE, "b": everywhere, "h": everywhere}
@@ -520,9 +617,11 @@ async def test_decision_matrix(client: AsyncClient, runtime: Runtime, role: Role
 
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
 async def test_nobody_writes_decisions_over_the_api(
-    client: AsyncClient, runtime: Runtime, role: Role
+    client: AsyncClient, runtime: Runtime, module_world: ModuleWorld, role: Role
 ) -> None:
-    caller, by_org, _ = await _decision_world(client, runtime, role, Resource.SITE_ACCESS_DECISIONS)
+    caller, by_org, _ = await _decisions_for(
+        client, runtime, module_world, role, Resource.SITE_ACCESS_DECISIONS
+    )
     item = f"{API}/access-decisions/{min(by_org['a1'])}"
     assert (await client.post(f"{API}/access-decisions", json={}, headers=caller)).status_code == 405
     assert (await client.patch(item, json={"decision": "Accepted"}, headers=caller)).status_code == 405
