@@ -6,12 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from depotshare.domain.charging.meter import Sample
-from depotshare.services.charging import queries, recording
+from depotshare.services.charging import recording
 from depotshare.services.charging.recording import StartRequest
 from depotshare.services.runtime import Runtime
 from tests.ocpp.conftest import CARD
+from tests.services.charging.views import meter_values, session_view
 from tests.support.clock import FakeClock
-from tests.support.helpers import SYSTEM
 
 
 async def test_a_retried_meter_values_changes_nothing(
@@ -29,11 +29,10 @@ async def test_a_retried_meter_values_changes_nothing(
     for _ in range(2):  # the first message, then the same again
         async with runtime.uow() as uow:
             await recording.meter_values(uow, station, samples, transaction_id=started.transaction_id)
-        async with runtime.uow() as uow:
-            stored = await queries.list_meter_values(uow, SYSTEM, started.session_id)
-            session = await queries.get_session(uow, SYSTEM, started.session_id)
-        views.append((stored, session))
+        views.append(
+            (await meter_values(runtime, started.session_id), await session_view(runtime, started.session_id))
+        )
     (first_samples, first_session), (again_samples, again_session) = views
-    assert len(first_samples.items) == 3
+    assert len(first_samples) == 3
     assert again_samples == first_samples
     assert again_session == first_session

@@ -8,15 +8,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 from depotshare.domain.charging.meter import Sample
-from depotshare.services.charging import queries, recording
-from depotshare.services.charging.queries import SessionView
+from depotshare.services.charging import recording
 from depotshare.services.charging.recording import Started, StartRequest, StopRequest
 from depotshare.services.runtime import Runtime
 from depotshare.services.sites import connected_stations
 from depotshare.services.sites.connected_stations import BootInfo, Intervals
 from tests.ocpp.conftest import CARD
+from tests.services.charging.views import session_view
 from tests.support.clock import FakeClock
-from tests.support.helpers import SYSTEM
 
 
 def _start(clock: FakeClock, meter_start_wh: int = 1000, connector: int = 1) -> StartRequest:
@@ -35,11 +34,6 @@ async def _started(runtime: Runtime, station: int, req: StartRequest) -> Started
         return await recording.start_session(uow, station, "ocpp1.6", req)
 
 
-async def _view(runtime: Runtime, session_id: int) -> SessionView:
-    async with runtime.uow() as uow:
-        return await queries.get_session(uow, SYSTEM, session_id)
-
-
 async def test_a_session_started_metered_and_stopped(
     runtime: Runtime, clock: FakeClock, station: int
 ) -> None:
@@ -49,7 +43,7 @@ async def test_a_session_started_metered_and_stopped(
     async with runtime.uow() as uow:
         samples = [_register(clock, 4000)]
         await recording.meter_values(uow, station, samples, transaction_id=started.transaction_id)
-    running = await _view(runtime, started.session_id)
+    running = await session_view(runtime, started.session_id)
     assert (running.state, running.meter_start_wh, running.stopped_at) == ("active", 1000, None)
 
     stopped_at = clock.advance(minutes=15)
@@ -57,7 +51,7 @@ async def test_a_session_started_metered_and_stopped(
         req = StopRequest(started.transaction_id, 9000, stopped_at, reason="Local")
         stopped = await recording.stop_session(uow, station, "ocpp1.6", req)
     assert not (stopped.orphan or stopped.replay)
-    ended = await _view(runtime, started.session_id)
+    ended = await session_view(runtime, started.session_id)
     assert (ended.state, ended.stopped_at, ended.energy_wh, ended.energy_kwh) == (
         "completed",
         stopped_at,
@@ -87,12 +81,12 @@ async def test_a_replayed_stop_changes_nothing(runtime: Runtime, clock: FakeCloc
     req = StopRequest(started.transaction_id, 5000, clock.advance(minutes=20), reason="Local")
     async with runtime.uow() as uow:
         await recording.stop_session(uow, station, "ocpp1.6", req)
-    ended = await _view(runtime, started.session_id)
+    ended = await session_view(runtime, started.session_id)
     clock.advance(minutes=1)
     async with runtime.uow() as uow:
         replay = await recording.stop_session(uow, station, "ocpp1.6", req)
     assert replay.replay and not replay.orphan
-    assert await _view(runtime, started.session_id) == ended
+    assert await session_view(runtime, started.session_id) == ended
 
 
 async def test_a_session_left_open_is_closed_at_its_last_reading_when_the_station_boots(
@@ -106,7 +100,7 @@ async def test_a_session_left_open_is_closed_at_its_last_reading_when_the_statio
     booted_at = clock.advance(hours=2)  # the station lost power and comes back
     async with runtime.uow() as uow:
         await connected_stations.boot(uow, station, BootInfo(), {}, booted_at, Intervals(300, 60))
-    closed = await _view(runtime, started.session_id)
+    closed = await session_view(runtime, started.session_id)
     assert closed.state == "completed"
     assert closed.stopped_at == last_reading and closed.stopped_at < booted_at - timedelta(hours=1)
     assert closed.energy_wh == 2500

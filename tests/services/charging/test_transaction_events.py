@@ -8,13 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from depotshare.domain.charging.meter import Sample
-from depotshare.services.charging import queries, transaction_events
-from depotshare.services.charging.queries import SessionView
+from depotshare.services.charging import transaction_events
 from depotshare.services.charging.transaction_events import Applied, TransactionEvent
 from depotshare.services.runtime import Runtime
 from tests.ocpp.conftest import CARD
+from tests.services.charging.views import meter_values, session_view
 from tests.support.clock import FakeClock
-from tests.support.helpers import SYSTEM
 
 TX = "5f1c0a4e-0000-4000-8000-00000000feed"
 
@@ -22,11 +21,6 @@ TX = "5f1c0a4e-0000-4000-8000-00000000feed"
 async def _apply(runtime: Runtime, station: int, event: TransactionEvent) -> Applied:
     async with runtime.uow() as uow:
         return await transaction_events.apply(uow, station, "ocpp2.0.1", event)
-
-
-async def _view(runtime: Runtime, session_id: int) -> SessionView:
-    async with runtime.uow() as uow:
-        return await queries.get_session(uow, SYSTEM, session_id)
 
 
 def _event(kind: str, seq_no: int, clock: FakeClock, wh: int, context: str, **more: Any) -> TransactionEvent:
@@ -45,12 +39,12 @@ async def test_events_queued_offline_arrive_out_of_order_and_make_one_session(
     ended = _event("Ended", 1, clock, 7000, "Transaction.End", stopped_reason="EVDisconnected")
 
     first = await _apply(runtime, station, ended)  # the end comes first: its start is not known yet
-    orphan = await _view(runtime, first.session_id)
+    orphan = await session_view(runtime, first.session_id)
     assert orphan.state == "orphan" and "orphan" in orphan.flags
 
     late = await _apply(runtime, station, started)
     assert late.session_id == first.session_id and late.decision is not None and late.decision.accepted
-    whole = await _view(runtime, first.session_id)
+    whole = await session_view(runtime, first.session_id)
     assert (whole.state, whole.started_at, whole.stopped_at) == ("completed", started.at, ended.at)
     assert (whole.meter_start_wh, whole.meter_stop_wh, whole.energy_wh) == (1000, 7000, 6000)
     assert whole.flags == [] and whole.stop_reason == "EVDisconnected"
@@ -61,11 +55,9 @@ async def test_an_event_sent_again_changes_nothing(runtime: Runtime, clock: Fake
     clock.advance(minutes=10)
     updated = _event("Updated", 1, clock, 2500, "Sample.Periodic")
     applied = await _apply(runtime, station, updated)
-    before = await _view(runtime, applied.session_id)
+    before = await session_view(runtime, applied.session_id)
     clock.advance(minutes=1)
     again = await _apply(runtime, station, updated)
     assert again.replay and again.session_id == applied.session_id
-    assert await _view(runtime, applied.session_id) == before
-    async with runtime.uow() as uow:
-        stored = await queries.list_meter_values(uow, SYSTEM, applied.session_id)
-    assert [m.value for m in stored.items] == ["1000", "2500"]
+    assert await session_view(runtime, applied.session_id) == before
+    assert [m.value for m in await meter_values(runtime, applied.session_id)] == ["1000", "2500"]
