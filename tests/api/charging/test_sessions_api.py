@@ -1,9 +1,11 @@
 """Charging sessions over the API: who sees which session (fleet side, facility side, a driver's
 own), every filter, pages, the detail with its frozen attribution, the meter value series, and
-bad input answered with problem+json naming the parameter."""
+bad input answered with problem+json naming the parameter. The world is built once for the
+module's reading tests, each user logged in once; a test that writes takes a database of its own."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +14,7 @@ from httpx import AsyncClient
 
 from depotshare.domain.orgs.roles import Role
 from depotshare.services.runtime import Runtime
+from tests.conftest import ModuleWorld
 from tests.support.charging_rows import add_meter_values, add_session
 from tests.support.helpers import login, make_tree, make_user
 
@@ -25,19 +28,54 @@ def at(day: int, hour: int = 10, month: int = 3) -> datetime:
     return datetime(2026, month, day, hour, tzinfo=UTC)
 
 
+USERS = {
+    "root@example.com": (Role.PLATFORM_ADMIN, None),
+    "admin@holding.example": (Role.ORG_ADMIN, "holding"),
+    "fleet@north.example": (Role.FLEET_MANAGER, "north"),
+    "fac@north.example": (Role.FACILITY_MANAGER, "north"),
+    "fac@south.example": (Role.FACILITY_MANAGER, "south"),
+    "fleet@swift.example": (Role.FLEET_MANAGER, "swift"),
+    "jane@north.example": (Role.DRIVER, "north"),
+    "joe@north.example": (Role.DRIVER, "north"),
+}
+
+
+@dataclass(frozen=True)
+class Built:
+    sessions: dict[str, int]  # name -> session id
+    logins: dict[str, dict[str, str]]  # email -> headers
+
+
 @pytest.fixture
-async def world(client: AsyncClient, runtime: Runtime) -> dict[str, int]:
+async def built(client: AsyncClient, runtime: Runtime, module_world: ModuleWorld) -> Built:
+    """The module's world, shared by the tests that only read it."""
+    return await module_world("sessions", lambda: _build(client, runtime))
+
+
+@pytest.fixture
+def world(built: Built) -> dict[str, int]:
+    return built.sessions
+
+
+@pytest.fixture
+def logins(built: Built) -> dict[str, dict[str, str]]:
+    return built.logins
+
+
+@pytest.fixture
+async def own_world(client: AsyncClient, runtime: Runtime, module_world: ModuleWorld) -> Built:
+    """The same world in a database of the test's own, for a test that changes it."""
+    await module_world.own_database()
+    return await _build(client, runtime)
+
+
+async def _build(client: AsyncClient, runtime: Runtime) -> Built:
     """Four sessions: two at Hamburg (north-site), two at Munich (south); cards of north and swift."""
     await make_tree(runtime, TREE)
-    await make_user(runtime, "root@example.com", (Role.PLATFORM_ADMIN, None))
-    await make_user(runtime, "admin@holding.example", (Role.ORG_ADMIN, "holding"))
-    await make_user(runtime, "fleet@north.example", (Role.FLEET_MANAGER, "north"))
-    await make_user(runtime, "fac@north.example", (Role.FACILITY_MANAGER, "north"))
-    await make_user(runtime, "fac@south.example", (Role.FACILITY_MANAGER, "south"))
-    await make_user(runtime, "fleet@swift.example", (Role.FLEET_MANAGER, "swift"))
-    await make_user(runtime, "jane@north.example", (Role.DRIVER, "north"))
-    await make_user(runtime, "joe@north.example", (Role.DRIVER, "north"))
-    root = await login(client, "root@example.com")
+    for email, role in USERS.items():
+        await make_user(runtime, email, role)
+    logins = {email: await login(client, email) for email in USERS}
+    root = logins["root@example.com"]
     for path, body in [
         ("cost-centres", {"org": "north", "code": "CC-100", "name": "Trucks"}),
         ("employees", {"key": "emp-jane", "org": "north", "name": "Jane", "user": "jane@north.example"}),
@@ -62,7 +100,7 @@ async def world(client: AsyncClient, runtime: Runtime) -> dict[str, int]:
         r = await client.post(f"/api/v1/{path}", json=body, headers=root)
         assert r.status_code == 201, r.text
     jane = {"token": JANE_CARD, "token_org": "north", "employee": "emp-jane", "vehicle": "truck-17"}
-    return {
+    sessions = {
         "hh_jane": await add_session(
             runtime,
             station="HH-01",
@@ -115,6 +153,7 @@ async def world(client: AsyncClient, runtime: Runtime) -> dict[str, int]:
             flagged=True,
         ),
     }
+    return Built(sessions, logins)
 
 
 async def _ids(client: AsyncClient, headers: dict[str, str], **params: Any) -> list[int]:
@@ -143,9 +182,13 @@ def _problem(r: Any, status: int, field: str) -> None:
     ],
 )
 async def test_who_sees_which_session(
-    client: AsyncClient, world: dict[str, int], email: str, visible: set[str]
+    client: AsyncClient,
+    world: dict[str, int],
+    logins: dict[str, dict[str, str]],
+    email: str,
+    visible: set[str],
 ) -> None:
-    h = await login(client, email)
+    h = logins[email]
     ids = await _ids(client, h)
     assert set(ids) == {world[name] for name in visible}
     assert ids == sorted(ids, reverse=True)  # newest first
@@ -156,8 +199,10 @@ async def test_who_sees_which_session(
         assert r.status_code == (200 if name in visible else 404), (name, r.text)
 
 
-async def test_detail_with_frozen_attribution(client: AsyncClient, world: dict[str, int]) -> None:
-    fleet = await login(client, "fleet@north.example")
+async def test_detail_with_frozen_attribution(
+    client: AsyncClient, world: dict[str, int], logins: dict[str, dict[str, str]]
+) -> None:
+    fleet = logins["fleet@north.example"]
     r = await client.get(f"{API}/{world['hh_jane']}", headers=fleet)
     assert r.status_code == 200, r.text
     s = r.json()
@@ -196,30 +241,21 @@ async def test_detail_with_frozen_attribution(client: AsyncClient, world: dict[s
     assert flagged["energy_wh"] is None and flagged["energy_kwh"] is None
 
 
-async def test_facility_side_sees_no_fleet_internals(client: AsyncClient, world: dict[str, int]) -> None:
+async def test_facility_side_sees_no_fleet_internals(
+    client: AsyncClient, world: dict[str, int], logins: dict[str, dict[str, str]]
+) -> None:
     """The host's facility manager sees whose card charged (token and its organisation, for billing),
     not the partner's employee, vehicle or cost centre; the fleet side and org admins do."""
-    fac = await login(client, "fac@north.example")
+    fac = logins["fac@north.example"]
     s = (await client.get(f"{API}/{world['hh_jane']}", headers=fac)).json()
     assert s["token"] == JANE_CARD and s["token_org"] == "north" and s["owner_org"] == "north-site"
     assert s["employee"] is s["vehicle"] is s["cost_centre"] is None
-    admin = await login(client, "admin@holding.example")
+    admin = logins["admin@holding.example"]
     s = (await client.get(f"{API}/{world['hh_jane']}", headers=admin)).json()
     assert (s["employee"], s["vehicle"], s["cost_centre"]) == ("emp-jane", "truck-17", "CC-100")
-    driver = await login(client, "jane@north.example")
+    driver = logins["jane@north.example"]
     s = (await client.get(f"{API}/{world['hh_jane']}", headers=driver)).json()
     assert s["employee"] == "emp-jane"
-
-
-async def test_attribution_keys_resolve_at_read_time(client: AsyncClient, world: dict[str, int]) -> None:
-    """The ids are frozen; a deleted object leaves its key empty but the session stays visible
-    from the organisation frozen in it."""
-    root = await login(client, "root@example.com")
-    assert (await client.delete(f"/api/v1/tokens/{JANE_CARD}", headers=root)).status_code == 204
-    fleet = await login(client, "fleet@north.example")
-    s = (await client.get(f"{API}/{world['hh_jane']}", headers=fleet)).json()
-    assert s["token"] is None and s["id_token"] == JANE_CARD and s["employee"] == "emp-jane"
-    assert set(await _ids(client, fleet, token=JANE_CARD)) == {world["hh_jane"], world["mu_jane"]}
 
 
 @pytest.mark.parametrize(
@@ -250,26 +286,34 @@ async def test_attribution_keys_resolve_at_read_time(client: AsyncClient, world:
     ],
 )
 async def test_filters(
-    client: AsyncClient, world: dict[str, int], params: dict[str, str], expected: set[str]
+    client: AsyncClient,
+    world: dict[str, int],
+    logins: dict[str, dict[str, str]],
+    params: dict[str, str],
+    expected: set[str],
 ) -> None:
-    admin = await login(client, "admin@holding.example")
+    admin = logins["admin@holding.example"]
     assert set(await _ids(client, admin, **params)) == {world[n] for n in expected}
 
 
-async def test_filters_stay_within_the_scope(client: AsyncClient, world: dict[str, int]) -> None:
-    fac = await login(client, "fac@north.example")
+async def test_filters_stay_within_the_scope(
+    client: AsyncClient, world: dict[str, int], logins: dict[str, dict[str, str]]
+) -> None:
+    fac = logins["fac@north.example"]
     assert await _ids(client, fac, station="MU-01") == []
     assert set(await _ids(client, fac, token=JANE_CARD)) == {world["hh_jane"]}
-    swift = await login(client, "fleet@swift.example")
+    swift = logins["fleet@swift.example"]
     assert await _ids(client, swift, org="swift") == [world["hh_swift"]]
     # An organisation the caller cannot see is "not found", as everywhere.
     _problem(await client.get(API, headers=swift, params={"org": "north"}), 404, "north")
-    admin = await login(client, "admin@holding.example")
+    admin = logins["admin@holding.example"]
     _problem(await client.get(API, headers=admin, params={"org": "swift"}), 404, "swift")
 
 
-async def test_pages_walk_every_session_once(client: AsyncClient, world: dict[str, int]) -> None:
-    admin = await login(client, "admin@holding.example")
+async def test_pages_walk_every_session_once(
+    client: AsyncClient, world: dict[str, int], logins: dict[str, dict[str, str]]
+) -> None:
+    admin = logins["admin@holding.example"]
     seen: list[int] = []
     cursor = None
     while True:
@@ -301,29 +345,50 @@ async def test_pages_walk_every_session_once(client: AsyncClient, world: dict[st
     ],
 )
 async def test_bad_filters(
-    client: AsyncClient, world: dict[str, int], params: dict[str, str], field: str
+    client: AsyncClient,
+    world: dict[str, int],
+    logins: dict[str, dict[str, str]],
+    params: dict[str, str],
+    field: str,
 ) -> None:
-    admin = await login(client, "admin@holding.example")
+    admin = logins["admin@holding.example"]
     _problem(await client.get(API, headers=admin, params=params), 422, field)
 
 
 @pytest.mark.parametrize("path", ["0", "-1", "abc", "2147483648", "1.5"])
-async def test_bad_session_ids(client: AsyncClient, world: dict[str, int], path: str) -> None:
-    admin = await login(client, "admin@holding.example")
+async def test_bad_session_ids(
+    client: AsyncClient, world: dict[str, int], logins: dict[str, dict[str, str]], path: str
+) -> None:
+    admin = logins["admin@holding.example"]
     for suffix in ("", "/meter-values"):
         r = await client.get(f"{API}/{path}{suffix}", headers=admin)
         assert r.status_code == 422, r.text
         assert r.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_absent_session_is_not_found(client: AsyncClient, world: dict[str, int]) -> None:
-    root = await login(client, "root@example.com")
+async def test_absent_session_is_not_found(
+    client: AsyncClient, world: dict[str, int], logins: dict[str, dict[str, str]]
+) -> None:
+    root = logins["root@example.com"]
     _problem(await client.get(f"{API}/999999", headers=root), 404, "999999")
     _problem(await client.get(f"{API}/999999/meter-values", headers=root), 404, "999999")
     assert (await client.get(API)).status_code == 401
 
 
-async def test_meter_value_series(client: AsyncClient, runtime: Runtime, world: dict[str, int]) -> None:
+async def test_attribution_keys_resolve_at_read_time(client: AsyncClient, own_world: Built) -> None:
+    """The ids are frozen; a deleted object leaves its key empty but the session stays visible
+    from the organisation frozen in it."""
+    world, logins = own_world.sessions, own_world.logins
+    root = logins["root@example.com"]
+    assert (await client.delete(f"/api/v1/tokens/{JANE_CARD}", headers=root)).status_code == 204
+    fleet = logins["fleet@north.example"]
+    s = (await client.get(f"{API}/{world['hh_jane']}", headers=fleet)).json()
+    assert s["token"] is None and s["id_token"] == JANE_CARD and s["employee"] == "emp-jane"
+    assert set(await _ids(client, fleet, token=JANE_CARD)) == {world["hh_jane"], world["mu_jane"]}
+
+
+async def test_meter_value_series(client: AsyncClient, runtime: Runtime, own_world: Built) -> None:
+    world, logins = own_world.sessions, own_world.logins
     sid = world["hh_jane"]
     ocmf = "OCMF|{...}|{...}"
     await add_meter_values(
@@ -349,7 +414,7 @@ async def test_meter_value_series(client: AsyncClient, runtime: Runtime, world: 
         ],
     )
     await add_meter_values(runtime, world["mu_jane"], [{"sampled_at": at(15, month=2), "value": 9000}])
-    fleet = await login(client, "fleet@north.example")
+    fleet = logins["fleet@north.example"]
     r = await client.get(f"{API}/{sid}/meter-values", headers=fleet)
     assert r.status_code == 200, r.text
     items = r.json()["items"]
