@@ -38,7 +38,7 @@ from depotshare.domain.fleet.tokens import TokenType, normalise_uid
 from depotshare.domain.orgs import tree
 from depotshare.services.access import authorization
 from depotshare.services.runtime import Runtime
-from depotshare.store.access.authorization import as_entry
+from depotshare.store.access.decisions import as_entry
 from depotshare.store.access.models import AccessDecision, Grant, GrantScope, Partnership
 from depotshare.store.charging.models import ChargingSession
 from depotshare.store.sites.models import ChargingStation, Connector, Evse, Location

@@ -21,7 +21,6 @@ from depotshare.domain.access.local_list import MESSAGE_OVERHEAD_BYTES
 from depotshare.domain.fleet.tokens import TokenStatus
 from depotshare.domain.orgs.roles import Role
 from depotshare.domain.setup import read_text
-from depotshare.services.access import local_lists
 from depotshare.services.access.local_lists import LocalListSync
 from depotshare.services.fleet import tokens
 from depotshare.services.runtime import Runtime
@@ -31,6 +30,7 @@ from depotshare.simulator.station import Station
 from depotshare.simulator.station16 import Station16
 from depotshare.simulator.station201 import Station201
 from depotshare.simulator.stats import Stats
+from depotshare.store.access.local_lists import LocalLists
 from tests.ocpp.conftest import CARD, PARTNER, Served, raw_socket
 from tests.support.charging_rows import access_decisions
 from tests.support.helpers import SYSTEM, login, make_user
@@ -295,7 +295,7 @@ async def test_a_round_with_a_stale_due_list_does_not_sync_again(
 ) -> None:
     """A round reads the due stations, and a sync under way ends before the round goes on: that
     station's list is done, and the stale read must not start its sync a second time."""
-    real = local_lists.repo.due_stations
+    real = LocalLists.due_stations
     read: list[Any] = []
     sync = LocalListSync(served.runtime)
 
@@ -306,7 +306,7 @@ async def test_a_round_with_a_stale_due_list_does_not_sync_again(
         read.append(await real(*args, **kwargs))
         return read[0]
 
-    monkeypatch.setattr(local_lists.repo, "due_stations", due_stations)
+    monkeypatch.setattr(LocalLists, "due_stations", due_stations)
     async with station(served, "ocpp1.6") as sim:
         await until(lambda: served.gateway.registry.get("HH-02") is not None)
         await sim.boot("PowerUp")

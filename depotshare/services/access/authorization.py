@@ -15,7 +15,8 @@ from depotshare.domain.fleet.tokens import uid_candidates
 from depotshare.services.charging import charge_facts
 from depotshare.services.charging.charge_facts import SiteRow, TokenRow
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.store.access import authorization as access_repo
+from depotshare.store.access.authorization import AccessRules, Rules
+from depotshare.store.access.decisions import Decisions
 
 # Column sizes of the decision log: what a station sent is kept, cut to fit.
 MAX_LOGGED_TOKEN = 64
@@ -67,22 +68,22 @@ async def check(
     source: DecisionSource,
 ) -> Authorization:
     """`authorize` with the token and site it found."""
-    db = uow.session
+    access_rules = uow.repo(AccessRules)
     site = await charge_facts.site_of(uow, station)
     if site is None:
         raise NotFound("charging station not found")
     token = await find_token(uow, id_token)
     # The head lock comes before the facts: decisions at one location queue, so a concurrency
     # limit counts the sessions opened by the decisions committed before this one.
-    prev_hash = await access_repo.lock_head(db, site.location_id)
+    prev_hash = await uow.repo(Decisions).lock_head(site.location_id)
     # An unknown token is refused before any grant is read: none are loaded for it.
-    rules = await access_repo.rules_at(db, site.location_id, token.org_path) if token else access_repo.Rules()
+    rules = await access_rules.rules_at(site.location_id, token.org_path) if token else Rules()
     standards = (
-        await access_repo.connector_standards(db, station, evse_id)
+        await access_rules.connector_standards(station, evse_id)
         if evse_id and rules.by_connector
         else frozenset[str]()
     )
-    running = await access_repo.open_sessions_at(db, site.location_id) if rules.limited else []
+    running = await access_rules.open_sessions_at(site.location_id) if rules.limited else []
     facts = SiteFacts(
         site.org_path,
         site.timezone,
@@ -107,15 +108,15 @@ async def check(
         reason=decision.reason[:MAX_REASON],
         source=source.value,
     )
-    await access_repo.append(db, chained(entry, prev_hash))
+    await uow.repo(Decisions).append(chained(entry, prev_hash))
     return Authorization(decision, token, site)
 
 
 async def record(uow: UnitOfWork, entry: LogEntry) -> None:
     """Append a decision taken outside `check` (a token put on or taken off a station's local
     list) to its location's log, chained like every other."""
-    prev_hash = await access_repo.lock_head(uow.session, entry.location_id)
-    await access_repo.append(uow.session, chained(entry, prev_hash))
+    prev_hash = await uow.repo(Decisions).lock_head(entry.location_id)
+    await uow.repo(Decisions).append(chained(entry, prev_hash))
 
 
 async def find_token(uow: UnitOfWork, id_token: str) -> TokenRow | None:

@@ -12,7 +12,7 @@ from depotshare.domain.common.errors import InvalidInput
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.runtime import Runtime
 from depotshare.services.sites.locations import find_location, location_keys
-from depotshare.store.access import authorization as repo
+from depotshare.store.access.decisions import Decisions
 
 PAGE = 10_000  # entries held in memory at once, whatever the log's length
 
@@ -33,15 +33,15 @@ class ChainReport:
 async def verify_logs(uow: UnitOfWork, location_key: str | None = None) -> AsyncIterator[ChainReport]:
     """One report per location with a log (or only `location_key`'s), each as soon as its log is
     checked; a log is read in pages of PAGE entries, so memory stays flat whatever its length."""
-    db = uow.session
+    log = uow.repo(Decisions)
     if location_key is not None:
         location = await find_location(uow, location_key)
         if location is None:
             raise InvalidInput("location", f"no location with key {location_key!r}")
         ids = [location.id]
     else:
-        ids = await repo.logged_locations(db)
-    heads = await repo.heads(db)
+        ids = await log.logged_locations()
+    heads = await log.heads()
     keys = await location_keys(uow, ids)
     for location_id in ids:
         key = keys[location_id][0] if location_id in keys else None
@@ -53,7 +53,7 @@ async def _verify_location(
 ) -> ChainReport:
     after_id, prev, count = 0, GENESIS, 0
     while True:
-        page = await repo.log_page(uow.session, location_id, after_id, PAGE)
+        page = await uow.repo(Decisions).log_page(location_id, after_id, PAGE)
         if not page:
             break
         broken = verify([entry for _, entry in page], after=prev)

@@ -22,7 +22,7 @@ from depotshare.services.orgs.organisations import find_org, org_keys, subtree_f
 from depotshare.services.runtime import Runtime
 from depotshare.services.sites.locations import location_keys
 from depotshare.services.sites.stations import station_ids
-from depotshare.store.access import decisions as repo
+from depotshare.store.access.decisions import ACCEPTED, DecisionFilter, Decisions, TimeKey
 from depotshare.store.access.models import AccessDecision
 
 INTERNAL = "internal"  # the grant of an accepted decision without one: the owner's implicit grant
@@ -90,7 +90,7 @@ def _result(text: str | None) -> tuple[bool | None, str | None]:
     raise InvalidInput("result", f"one of {choices}")
 
 
-async def resolve(uow: UnitOfWork, actor: Actor, query: DecisionQuery) -> repo.DecisionFilter:
+async def resolve(uow: UnitOfWork, actor: Actor, query: DecisionQuery) -> DecisionFilter:
     """Checks every filter (422 for a malformed one, 404 for an `org` the caller cannot see) before
     anything is read, so a CSV export fails with a problem, never halfway through."""
     prefix = await subtree_filter(uow, actor, query.org)
@@ -103,7 +103,7 @@ async def resolve(uow: UnitOfWork, actor: Actor, query: DecisionQuery) -> repo.D
     candidates = tuple(dict.fromkeys(uid for uid, _ in uid_candidates(query.token))) if query.token else ()
     if query.token and not candidates:
         candidates = (query.token.strip()[:64] or "-",)
-    return repo.DecisionFilter(
+    return DecisionFilter(
         location=query.location,
         station=query.station,
         partner_prefix=partner_prefix,
@@ -119,11 +119,10 @@ async def resolve(uow: UnitOfWork, actor: Actor, query: DecisionQuery) -> repo.D
 
 async def _views(uow: UnitOfWork, rows: list[AccessDecision]) -> list[DecisionView]:
     """Views of a page: one query per kind of reference, never one per row."""
-    s = uow.session
     locations = await location_keys(uow, [r.location_id for r in rows])
     stations = await station_ids(uow, [r.station_id for r in rows if r.station_id is not None])
     orgs = await org_keys(uow, [r.token_org_id for r in rows] + [r.partner_org_id for r in rows])
-    grants = await repo.grant_keys_by_id(s, [r.grant_id for r in rows])
+    grants = await uow.repo(Decisions).grant_keys_by_id([r.grant_id for r in rows])
     return [
         DecisionView(
             r.id,
@@ -136,7 +135,7 @@ async def _views(uow: UnitOfWork, rows: list[AccessDecision]) -> list[DecisionVi
             orgs.get(r.partner_org_id or 0),
             _grant(r, grants),
             r.decision,
-            r.decision == repo.ACCEPTED,
+            r.decision == ACCEPTED,
             r.reason,
             r.source,
             r.hash,
@@ -148,7 +147,7 @@ async def _views(uow: UnitOfWork, rows: list[AccessDecision]) -> list[DecisionVi
 
 def _grant(row: AccessDecision, keys: dict[int, str | None]) -> str | None:
     if row.grant_id is None:
-        return INTERNAL if row.decision == repo.ACCEPTED else None
+        return INTERNAL if row.decision == ACCEPTED else None
     key = keys.get(row.grant_id)
     return key if key is not None else f"#{row.grant_id}"
 
@@ -157,8 +156,8 @@ async def list_decisions(
     uow: UnitOfWork, actor: Actor, query: DecisionQuery, *, cursor: str | None = None, limit: int = 50
 ) -> Page[DecisionView]:
     where = await resolve(uow, actor, query)
-    rows = await repo.list_scoped(
-        uow.session, actor.scope, where, before=decode_time_cursor(cursor), limit=limit + 1
+    rows = await uow.repo(Decisions).list_scoped(
+        actor.scope, where, before=decode_time_cursor(cursor), limit=limit + 1
     )
     items = await _views(uow, rows[:limit])
     more = len(rows) > limit
@@ -166,7 +165,7 @@ async def list_decisions(
 
 
 async def get_decision(uow: UnitOfWork, actor: Actor, decision_id: int) -> DecisionView:
-    row = await repo.get_scoped(uow.session, actor.scope, decision_id)
+    row = await uow.repo(Decisions).get_scoped(actor.scope, decision_id)
     if row is None:
         raise NotFound(f"access decision {decision_id} not found")
     return (await _views(uow, [row]))[0]
@@ -189,13 +188,13 @@ def csv_row(view: DecisionView) -> list[str]:
     ]
 
 
-def export_csv(runtime: Runtime, actor: Actor, where: repo.DecisionFilter) -> AsyncIterator[str]:
+def export_csv(runtime: Runtime, actor: Actor, where: DecisionFilter) -> AsyncIterator[str]:
     """The whole filtered log as CSV, newest first, in batches; filters come from `resolve`."""
 
     async def batch(
-        uow: UnitOfWork, before: repo.TimeKey | None, limit: int
-    ) -> tuple[list[list[str]], repo.TimeKey | None]:
-        rows = await repo.list_scoped(uow.session, actor.scope, where, before=before, limit=limit)
+        uow: UnitOfWork, before: TimeKey | None, limit: int
+    ) -> tuple[list[list[str]], TimeKey | None]:
+        rows = await uow.repo(Decisions).list_scoped(actor.scope, where, before=before, limit=limit)
         views = await _views(uow, rows)
         return [csv_row(v) for v in views], (rows[-1].at, rows[-1].id) if rows else None
 

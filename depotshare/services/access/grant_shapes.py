@@ -22,7 +22,7 @@ from depotshare.domain.common.errors import InvalidInput, Problems
 from depotshare.domain.orgs import tree
 from depotshare.services.charging.queries import decimal_text
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.store.access import partnerships as repo
+from depotshare.store.access.grants import Grants, Place
 from depotshare.store.access.models import Grant, GrantScope
 from depotshare.store.orgs.models import Organisation
 
@@ -98,7 +98,7 @@ class InternalGrantView:
 AnyGrantView = GrantView | InternalGrantView
 
 
-def grant_terms(g: Grant, places: list[repo.Place]) -> dict[str, Any]:
+def grant_terms(g: Grant, places: list[Place]) -> dict[str, Any]:
     """What every grant view shows besides whose it is: group, places, windows, validity, limits,
     priority, status (partnership grants here, internal grants in services/access/internal_grants.py)."""
     kind = places[0].kind if places else "locations"
@@ -174,14 +174,11 @@ async def grant_places(
     """The grant's places as (location id, station id, evse) rows; every one in the host's subtree.
     An unknown place and one outside the host answer alike: nothing here tells what exists elsewhere.
     With `subject` (an internal grant), each place's owner must hold the subject."""
+    repo = uow.repo(Grants)
     kind, places = scope_of(entry)
     names = [name for name, _ in places]
-    sites = (
-        await repo.locations_by_key(uow.session, names)
-        if kind == "locations"
-        else await repo.stations_by_id(uow.session, names)
-    )
-    evses = await repo.evse_numbers(uow.session, [s.id for s in sites.values()]) if kind == "evses" else set()
+    sites = await repo.locations_by_key(names) if kind == "locations" else await repo.stations_by_id(names)
+    evses = await repo.evse_numbers([s.id for s in sites.values()]) if kind == "evses" else set()
     rows: list[tuple[int | None, int | None, int | None]] = []
     for i, (name, evse) in enumerate(places):
         at = f"body.{kind}[{i}]" + (".station" if kind == "evses" else "")

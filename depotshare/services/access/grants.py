@@ -35,20 +35,19 @@ from depotshare.services.common.ownership import org_by_id
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import org_keys
-from depotshare.store.access import partnerships as repo
+from depotshare.store.access.grants import Grants
 from depotshare.store.access.models import Grant, Partnership
-from depotshare.store.access.partnerships import delete_grant_scopes
+from depotshare.store.access.partnerships import Partnerships
 from depotshare.store.orgs.models import Organisation
 
 GRANTS = Resource.GRANTS
 
 
 async def _grant_views(uow: UnitOfWork, partnership: Partnership, rows: list[Grant]) -> dict[int, GrantView]:
-    s = uow.session
     keys = await org_keys(
         uow, [partnership.host_org_id, partnership.partner_org_id, *[g.subject_org_id for g in rows]]
     )
-    places = await repo.places_of(s, [g.id for g in rows])
+    places = await uow.repo(Grants).places_of([g.id for g in rows])
     return {
         g.id: GrantView(
             ref=g.key if g.key is not None else str(g.id),
@@ -76,7 +75,7 @@ async def _access_grant(
     uow: UnitOfWork, actor: Actor, ref: str, grant: str, action: Action = Action.READ
 ) -> tuple[Partnership, Grant]:
     partnership = await access_partnership(uow, actor, ref)
-    row = await repo.grant_scoped(uow.session, actor.scope, partnership.id, grant)
+    row = await uow.repo(Grants).find_scoped(actor.scope, partnership.id, grant)
     if row is None:
         raise NotFound(f"grant {grant!r} of partnership {ref!r} not found")
     if action is Action.WRITE:
@@ -102,8 +101,7 @@ async def list_grants(
     limit: int = 50,
 ) -> Page[GrantView]:
     partnership = await access_partnership(uow, actor, ref)
-    rows = await repo.grants_of(
-        uow.session,
+    rows = await uow.repo(Grants).of_partnership(
         actor.scope,
         partnership.id,
         status=status.value if status else None,
@@ -127,7 +125,7 @@ async def _check_grant(
     subject_id = None
     if spec.subject is not None:
         partner = await org_by_id(uow, partnership.partner_org_id)
-        subject = await repo.org_by_key(uow.session, spec.subject)
+        subject = await uow.repo(Partnerships).org_by_key(spec.subject)
         if subject is None or not tree.is_within(subject.path, partner.path):
             problems.add(
                 "body.subject", f"{spec.subject!r} is not {partner.key!r} or one of its organisations"
@@ -144,7 +142,7 @@ async def _check_grant_key(
 ) -> None:
     if key is None:
         return
-    if await repo.grant_key_taken(uow.session, partnership.id, key, row_id):
+    if await uow.repo(Grants).key_taken(partnership.id, key, row_id):
         raise Conflict(f"key: the partnership already has a grant {key!r}")
 
 
@@ -159,9 +157,9 @@ async def create_grant(uow: UnitOfWork, actor: Actor, ref: str, spec: GrantSpec)
         subject_org_id=subject_id,
         **grant_values(entry),
     )
-    uow.session.add(row)
+    uow.repo(Grants).add(row)
     await uow.flush()
-    uow.session.add_all(scope_rows(row.id, places))
+    uow.repo(Grants).add_all(scope_rows(row.id, places))
     await uow.flush()
     view = await _grant_view(uow, partnership, row)
     await uow.emit(
@@ -194,10 +192,10 @@ async def update_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str, patc
         if getattr(row, column) != value:
             setattr(row, column, value)
     if given & set(SCOPE_FIELDS):
-        await delete_grant_scopes(uow.session, row.id)
-        uow.session.add_all(scope_rows(row.id, places))
+        await uow.repo(Grants).delete_places(row.id)
+        uow.repo(Grants).add_all(scope_rows(row.id, places))
     await uow.flush()
-    await uow.session.refresh(row)
+    await uow.repo(Grants).refresh(row)
     view = await _grant_view(uow, partnership, row)
     before, after = _grant_snapshot(before_view), _grant_snapshot(view)
     if after != before:
@@ -229,6 +227,6 @@ async def delete_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str) -> N
             grant_id=row.id,
         )
     )
-    await delete_grant_scopes(uow.session, row.id)
-    await uow.session.delete(row)
+    await uow.repo(Grants).delete_places(row.id)
+    await uow.repo(Grants).delete(row)
     await uow.commit()

@@ -37,9 +37,9 @@ from depotshare.services.common.ownership import org_by_id, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import org_keys, subtree_filter
-from depotshare.store.access import partnerships as repo
+from depotshare.store.access.grants import Grants, InternalGrantFilter
 from depotshare.store.access.models import Grant
-from depotshare.store.access.partnerships import delete_grant_scopes
+from depotshare.store.access.partnerships import Partnerships
 from depotshare.store.orgs.models import Organisation
 
 GRANTS = Resource.GRANTS
@@ -56,7 +56,7 @@ class InternalGrantSpec:
 
 async def _views(uow: UnitOfWork, rows: list[Grant]) -> dict[int, InternalGrantView]:
     keys = await org_keys(uow, [g.host_org_id for g in rows] + [g.subject_org_id for g in rows])
-    places = await repo.places_of(uow.session, [g.id for g in rows])
+    places = await uow.repo(Grants).places_of([g.id for g in rows])
     return {
         g.id: InternalGrantView(
             ref=f"{keys[g.host_org_id]}:{g.key}" if g.key is not None else str(g.id),
@@ -84,9 +84,9 @@ async def _access(uow: UnitOfWork, actor: Actor, ref: str, action: Action = Acti
     host, sep, key = ref.partition(":")
     row = None
     if sep:
-        row = await repo.internal_grant_scoped(uow.session, actor.scope, host=host, key=key)
+        row = await uow.repo(Grants).internal_scoped(actor.scope, host=host, key=key)
     elif (grant_id := as_id(ref)) is not None:
-        row = await repo.internal_grant_scoped(uow.session, actor.scope, id=grant_id)
+        row = await uow.repo(Grants).internal_scoped(actor.scope, id=grant_id)
     if row is None:
         raise NotFound(f"internal grant {ref!r} not found")
     if action is Action.WRITE:
@@ -106,9 +106,9 @@ async def list_internal_grants(
     limit: int = 50,
 ) -> Page[InternalGrantView]:
     prefix = await subtree_filter(uow, actor, org)
-    where = repo.InternalGrantFilter(prefix, location, status.value if status else None)
-    rows = await repo.internal_grants(
-        uow.session, actor.scope, where, after_id=decode_cursor(cursor), limit=limit + 1
+    where = InternalGrantFilter(prefix, location, status.value if status else None)
+    rows = await uow.repo(Grants).internal(
+        actor.scope, where, after_id=decode_cursor(cursor), limit=limit + 1
     )
     views = await _views(uow, rows[:limit])
     return page_of(rows, limit, lambda g: g.id, lambda g: views[g.id])
@@ -127,7 +127,7 @@ async def _check(
     entry = check_grant(spec.entry, "body", problems)
     subject = host
     if spec.subject is not None:
-        found = await repo.org_by_key(uow.session, spec.subject)
+        found = await uow.repo(Partnerships).org_by_key(spec.subject)
         orgs = {host.key: host, **({found.key: found} if found else {})}
         check_internal_subject(host.key, spec.subject, OrgTree(orgs).within, "body.subject", problems)
         subject = found if found is not None else host
@@ -137,7 +137,7 @@ async def _check(
 
 
 async def _check_key(uow: UnitOfWork, host: Organisation, key: str | None, row_id: int | None) -> None:
-    if key is not None and await repo.internal_key_taken(uow.session, host.id, key, row_id):
+    if key is not None and await uow.repo(Grants).internal_key_taken(host.id, key, row_id):
         raise Conflict(f"key: {host.key!r} already has an internal grant {key!r}")
 
 
@@ -146,9 +146,9 @@ async def create_internal_grant(uow: UnitOfWork, actor: Actor, spec: InternalGra
     entry, subject_id, places = await _check(uow, spec.grant, host)
     await _check_key(uow, host, entry.key, None)
     row = Grant(partnership_id=None, host_org_id=host.id, subject_org_id=subject_id, **grant_values(entry))
-    uow.session.add(row)
+    uow.repo(Grants).add(row)
     await uow.flush()
-    uow.session.add_all(scope_rows(row.id, places))
+    uow.repo(Grants).add_all(scope_rows(row.id, places))
     await uow.flush()
     view = await _view(uow, row)
     await uow.emit(
@@ -184,10 +184,10 @@ async def update_internal_grant(
         if getattr(row, column) != value:
             setattr(row, column, value)
     if given & {"locations", "stations", "evses"}:
-        await delete_grant_scopes(uow.session, row.id)
-        uow.session.add_all(scope_rows(row.id, places))
+        await uow.repo(Grants).delete_places(row.id)
+        uow.repo(Grants).add_all(scope_rows(row.id, places))
     await uow.flush()
-    await uow.session.refresh(row)
+    await uow.repo(Grants).refresh(row)
     view = await _view(uow, row)
     before, after = _snapshot(before_view), _snapshot(view)
     if after != before:
@@ -221,6 +221,6 @@ async def delete_internal_grant(uow: UnitOfWork, actor: Actor, ref: str) -> None
             grant_id=row.id,
         )
     )
-    await delete_grant_scopes(uow.session, row.id)
-    await uow.session.delete(row)
+    await uow.repo(Grants).delete_places(row.id)
+    await uow.repo(Grants).delete(row)
     await uow.commit()

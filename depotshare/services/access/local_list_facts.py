@@ -11,9 +11,8 @@ from depotshare.domain.access.grants import Grant, PartnershipFacts
 from depotshare.domain.access.local_list import Entry, ListLimits
 from depotshare.services.charging import charge_facts
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.store.access import authorization as access_repo
-from depotshare.store.access import local_lists as repo
-from depotshare.store.sites.models import ChargingStation
+from depotshare.store.access.authorization import AccessRules
+from depotshare.store.access.local_lists import LocalLists, entry_of
 
 
 @dataclass
@@ -41,16 +40,16 @@ class SyncFacts:
 
 async def read_facts(uow: UnitOfWork, station_pk: int) -> SyncFacts | None:
     """None when the station or its site is gone; the list's row is created on first use."""
-    db = uow.session
-    station = await db.get(ChargingStation, station_pk)
+    lists = uow.repo(LocalLists)
+    station = await lists.station(station_pk)
     site = await charge_facts.site_of(uow, station_pk)
     if station is None or site is None:
         return None
-    await repo.ensure(db, station_pk)
-    row = await repo.get(db, station_pk)
+    await lists.ensure(station_pk)
+    row = await lists.get(station_pk)
     assert row is not None
-    await db.refresh(row)
-    rules = await access_repo.rules_at(db, site.location_id)
+    await lists.refresh(row)
+    rules = await uow.repo(AccessRules).rules_at(site.location_id)
     prefixes = [site.org_path, *(g.subject.org_path for g in rules.grants)]
     return SyncFacts(
         ocpp_id=station.ocpp_id,
@@ -62,7 +61,7 @@ async def read_facts(uow: UnitOfWork, station_pk: int) -> SyncFacts | None:
         grants=rules.grants,
         partnerships=rules.partnerships,
         version=row.version,
-        entries={e.id_token: e for e in map(repo.entry_of, row.entries or [])},
+        entries={e.id_token: e for e in map(entry_of, row.entries or [])},
         limits=ListLimits(row.enabled, row.max_entries, row.items_per_message, row.bytes_per_message),
         # Limits are read once per connection: a station may be reconfigured while away.
         limits_known=row.limits_read_at is not None and row.synced_connection_at == station.connected_at,

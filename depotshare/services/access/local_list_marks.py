@@ -11,31 +11,31 @@ from depotshare.domain.fleet.events import TokenChanged
 from depotshare.domain.orgs.events import OrganisationChanged
 from depotshare.domain.sites.events import LocationChanged, StationChanged
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.store.access import local_lists as repo
+from depotshare.store.access.local_lists import LocalLists
 
 
 async def mark_locations(uow: UnitOfWork, location_ids: Iterable[int]) -> None:
     """The grants, partnerships or tokens of these locations changed."""
     ids = set(location_ids)
     if ids:
-        await repo.mark_stations(uow.session, repo.stations_at(ids))
+        await uow.repo(LocalLists).mark_locations(ids)
 
 
 async def mark_all(uow: UnitOfWork) -> None:
     """Anything may have changed (an import, a move in the organisation tree): every list is due."""
-    await repo.mark_stations(uow.session, None)
+    await uow.repo(LocalLists).mark_stations(None)
 
 
 async def on_token(uow: UnitOfWork, event: TokenChanged) -> None:
-    await mark_locations(uow, await repo.locations_for_token_orgs(uow.session, sorted(event.org_paths)))
+    await mark_locations(uow, await uow.repo(LocalLists).locations_for_token_orgs(sorted(event.org_paths)))
 
 
 async def on_grant(uow: UnitOfWork, event: GrantChanged | GrantReshaping) -> None:
-    await mark_locations(uow, await repo.locations_of_grants(uow.session, [event.grant_id]))
+    await mark_locations(uow, await uow.repo(LocalLists).locations_of_grants([event.grant_id]))
 
 
 async def on_partnership(uow: UnitOfWork, event: PartnershipChanged) -> None:
-    await mark_locations(uow, await repo.locations_of_partnerships(uow.session, [event.partnership_id]))
+    await mark_locations(uow, await uow.repo(LocalLists).locations_of_partnerships([event.partnership_id]))
 
 
 async def on_location(uow: UnitOfWork, event: LocationChanged) -> None:
@@ -47,7 +47,7 @@ async def on_location(uow: UnitOfWork, event: LocationChanged) -> None:
 
 async def on_station(uow: UnitOfWork, event: StationChanged) -> None:
     if event.moved:  # what it must admit is its new location's
-        await repo.mark_stations(uow.session, [event.station_id], full=True)
+        await uow.repo(LocalLists).mark_stations([event.station_id], full=True)
 
 
 async def on_organisation(uow: UnitOfWork, event: OrganisationChanged) -> None:

@@ -17,8 +17,8 @@ from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import access_org
 from depotshare.services.sites.stations import access_station, owner
-from depotshare.store.access import local_lists as repo
 from depotshare.store.access.local_list_models import StationLocalList
+from depotshare.store.access.local_lists import LocalLists, entry_of
 from depotshare.store.common.base import utcnow
 from depotshare.store.sites.models import ChargingStation
 
@@ -79,7 +79,7 @@ def _view(station: ChargingStation, row: StationLocalList | None, state: str) ->
 
 async def get_local_list(uow: UnitOfWork, actor: Actor, station_id: str) -> LocalListView:
     station = await access_station(uow, actor, station_id)
-    row, state = await repo.with_state(uow.session, station.id, utcnow())
+    row, state = await uow.repo(LocalLists).with_state(station.id, utcnow())
     return _view(station, row, state)
 
 
@@ -103,8 +103,8 @@ async def list_entries(
     """The tokens on a station's list, by uid; the cursor is a position on the list as last
     confirmed (a sync between two pages may shift it)."""
     station = await access_station(uow, actor, station_id)
-    row = await repo.get(uow.session, station.id)
-    entries = sorted(map(repo.entry_of, row.entries if row else []), key=lambda e: e.id_token)
+    row = await uow.repo(LocalLists).get(station.id)
+    entries = sorted(map(entry_of, row.entries if row else []), key=lambda e: e.id_token)
     start = decode_cursor(cursor) or 0
     window = list(enumerate(entries))[start : start + limit + 1]
     return page_of(window, limit, lambda pair: pair[0] + 1, lambda pair: _listed(pair[1]))
@@ -129,8 +129,7 @@ async def list_local_lists(
     if state is not None and state not in STATES:
         raise InvalidInput("state", f"one of {', '.join(STATES)}")
     prefix = (await access_org(uow, actor, org)).path if org else None
-    rows = await repo.list_scoped(
-        uow.session,
+    rows = await uow.repo(LocalLists).list_scoped(
         actor.scope,
         utcnow(),
         org_prefix=prefix,
@@ -146,8 +145,8 @@ async def request_full_sync(uow: UnitOfWork, actor: Actor, station_id: str) -> L
     station is connected here, or when it next connects. Needs write access to the station."""
     station = await access_station(uow, actor, station_id, Action.WRITE)
     location, _ = await owner(uow, station)
-    await repo.ensure(uow.session, station.id)
-    await repo.mark_stations(uow.session, [station.id], full=True)
+    await uow.repo(LocalLists).ensure(station.id)
+    await uow.repo(LocalLists).mark_stations([station.id], full=True)
     await uow.emit(
         Changed(
             actor=actor,
@@ -159,5 +158,5 @@ async def request_full_sync(uow: UnitOfWork, actor: Actor, station_id: str) -> L
         )
     )
     await uow.commit()
-    row, state = await repo.with_state(uow.session, station.id, utcnow())
+    row, state = await uow.repo(LocalLists).with_state(station.id, utcnow())
     return _view(station, row, state)

@@ -32,7 +32,7 @@ from depotshare.services.access import authorization
 from depotshare.services.access.local_list_facts import SyncFacts, read_facts
 from depotshare.services.common.ports import StationCommands
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.store.access import local_lists as repo
+from depotshare.store.access.local_lists import LocalLists, entry_json
 from depotshare.store.common.base import utcnow
 
 LOGGER = logging.getLogger("depotshare.local_lists")
@@ -93,7 +93,7 @@ async def sync_station(
             outcome = SyncOutcome("not_supported", "the station's local list is disabled")
         else:
             async with new_uow() as uow:
-                facts.tokens = await repo.candidate_tokens(uow.session, facts.prefixes)
+                facts.tokens = await uow.repo(LocalLists).candidate_tokens(facts.prefixes)
             outcome = await _talk(commands, facts, progress, timeout, now())
     except StationOffline as e:
         outcome = SyncOutcome("offline", e.detail)
@@ -109,7 +109,9 @@ async def sync_station(
         outcome = SyncOutcome("error", e.detail)
     async with new_uow() as uow:
         at = now()
-        await repo.save(uow.session, station_pk, facts.changes, _outcome_values(facts, progress, outcome, at))
+        await uow.repo(LocalLists).save(
+            station_pk, facts.changes, _outcome_values(facts, progress, outcome, at)
+        )
         for entry in _listing_log(facts, progress, station_pk, at):
             await authorization.record(uow, entry)
         await uow.commit()
@@ -238,7 +240,7 @@ def _outcome_values(
     if progress.entries is not None:  # what the station confirmed, also after a partial sync
         values |= {
             "version": progress.version,
-            "entries": [repo.entry_json(e) for _, e in sorted(progress.entries.items())],
+            "entries": [entry_json(e) for _, e in sorted(progress.entries.items())],
             "entry_count": len(progress.entries),
             "fingerprint": fingerprint(progress.entries),
         }

@@ -15,7 +15,7 @@ from functools import partial
 from depotshare.services.access.local_list_sync import RETRY_AFTER, SyncOutcome, sync_station
 from depotshare.services.common.ports import StationCommands
 from depotshare.services.runtime import Runtime
-from depotshare.store.access import local_lists as repo
+from depotshare.store.access.local_lists import LocalLists
 from depotshare.store.common.base import utcnow
 
 LOGGER = logging.getLogger("depotshare.local_lists")
@@ -82,7 +82,7 @@ class LocalListSync:
         now = self.now()
         read_at = asyncio.get_running_loop().time()
         async with self.runtime.uow() as uow:
-            due = await repo.due_stations(uow.session, now, RETRY_AFTER)
+            due = await uow.repo(LocalLists).due_stations(now, RETRY_AFTER)
         started = []
         for station in due:
             if station.pk in self._running or not commands.is_connected(station.ocpp_id):

@@ -31,8 +31,8 @@ from depotshare.services.common.ownership import org_by_id, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import org_keys, subtree_filter
-from depotshare.store.access import partnerships as repo
 from depotshare.store.access.models import Partnership
+from depotshare.store.access.partnerships import PartnershipFilter, Partnerships
 from depotshare.store.orgs.models import Organisation
 
 PARTNERSHIPS = Resource.PARTNERSHIPS
@@ -66,10 +66,10 @@ def partnership_ref(p: Partnership, keys: dict[int, str]) -> str:
 async def _partnership_views(
     uow: UnitOfWork, actor: Actor, rows: list[Partnership]
 ) -> dict[int, PartnershipView]:
-    s = uow.session
+    repo = uow.repo(Partnerships)
     keys = await org_keys(uow, [p.host_org_id for p in rows] + [p.partner_org_id for p in rows])
-    tariffs = await repo.tariff_keys_by_id(s, [p.tariff_id for p in rows])
-    host_side = await repo.host_side_ids(s, actor.scope, [p.id for p in rows])
+    tariffs = await repo.tariff_keys_by_id([p.tariff_id for p in rows])
+    host_side = await repo.host_side_ids(actor.scope, [p.id for p in rows])
     return {
         p.id: PartnershipView(
             partnership_ref(p, keys),
@@ -115,7 +115,7 @@ async def access_partnership(
     Forbidden to a write by anyone but the host side's org_admin."""
     host, sep, partner = ref.partition(":")
     pair = (host, partner) if sep else None
-    row = await repo.find_scoped(uow.session, actor.scope, key=None if sep else ref, pair=pair)
+    row = await uow.repo(Partnerships).find_scoped(actor.scope, key=None if sep else ref, pair=pair)
     if row is None:
         raise NotFound(f"partnership {ref!r} not found")
     if action is Action.WRITE:
@@ -136,9 +136,9 @@ async def list_partnerships(
     limit: int = 50,
 ) -> Page[PartnershipView]:
     prefix = await subtree_filter(uow, actor, org)
-    where = repo.PartnershipFilter(prefix, host, partner, status.value if status else None)
-    rows = await repo.list_scoped(
-        uow.session, actor.scope, where, after_id=decode_cursor(cursor), limit=limit + 1
+    where = PartnershipFilter(prefix, host, partner, status.value if status else None)
+    rows = await uow.repo(Partnerships).list_scoped(
+        actor.scope, where, after_id=decode_cursor(cursor), limit=limit + 1
     )
     views = await _partnership_views(uow, actor, rows[:limit])
     return page_of(rows, limit, lambda p: p.id, lambda p: views[p.id])
@@ -152,9 +152,9 @@ async def _check_terms(
     uow: UnitOfWork, entry: PartnershipIn, host: Organisation, problems: Problems
 ) -> tuple[Organisation | None, int | None]:
     """Partner, tariff and revenue-share parties against the store; returns (partner, tariff id)."""
-    s = uow.session
+    repo = uow.repo(Partnerships)
     parties = [sh.party for sh in entry.revenue_share if sh.party != OPERATOR]
-    orgs = await repo.orgs_by_keys(s, [entry.partner, *parties])
+    orgs = await repo.orgs_by_keys([entry.partner, *parties])
     orgs[host.key] = host
     partner = orgs.get(entry.partner)
     if partner is None:
@@ -166,7 +166,7 @@ async def _check_terms(
             problems.add(f"body.revenue_share[{i}].party", f"no organisation {share.party!r}")
     tariff_id = None
     if entry.tariff is not None:
-        tariff = await repo.tariff_by_key(s, entry.tariff)
+        tariff = await repo.tariff_by_key(entry.tariff)
         if tariff is None:
             problems.add("body.tariff", f"no tariff {entry.tariff!r}")
         else:
@@ -193,9 +193,9 @@ async def create_partnership(uow: UnitOfWork, actor: Actor, entry: PartnershipIn
     partner, tariff_id = await _check_terms(uow, entry, host, problems)
     problems.raise_if_any()
     assert partner is not None
-    if await repo.get_by_pair(uow.session, host.id, partner.id) is not None:
+    if await uow.repo(Partnerships).get_by_pair(host.id, partner.id) is not None:
         raise Conflict(f"{host.key!r} already has a partnership with {partner.key!r}")
-    if entry.key is not None and await repo.get_by_key(uow.session, entry.key) is not None:
+    if entry.key is not None and await uow.repo(Partnerships).get_by_key(entry.key) is not None:
         raise Conflict(f"key: a partnership {entry.key!r} already exists")
     row = Partnership(
         key=entry.key,
@@ -207,7 +207,7 @@ async def create_partnership(uow: UnitOfWork, actor: Actor, entry: PartnershipIn
         tariff_id=tariff_id,
         revenue_share=[s.model_dump(mode="json") for s in entry.revenue_share],
     )
-    uow.session.add(row)
+    uow.repo(Partnerships).add(row)
     await uow.flush()
     view = await _partnership_view(uow, actor, row)
     after = _partnership_snapshot(view, row.revenue_share)
@@ -256,7 +256,11 @@ async def update_partnership(
     merged = check_partnership(merged, "body", problems)
     _, tariff_id = await _check_terms(uow, merged, host, problems)
     problems.raise_if_any()
-    if merged.key is not None and merged.key != row.key and await repo.get_by_key(uow.session, merged.key):
+    if (
+        merged.key is not None
+        and merged.key != row.key
+        and await uow.repo(Partnerships).get_by_key(merged.key)
+    ):
         raise Conflict(f"key: a partnership {merged.key!r} already exists")
     if "key" in patch.given and patch.key is None and row.key is not None:
         raise InvalidInput("body.key", "a partnership keeps its key once it has one")

@@ -18,8 +18,8 @@ from depotshare.domain.setup import ImportSummary
 from depotshare.domain.setup.partners import GrantContent, InternalGrantIn, content
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.setup import exporter
+from depotshare.store.access.grants import Grants
 from depotshare.store.access.models import Grant, GrantScope, Partnership, Tariff
-from depotshare.store.access.partnerships import delete_grant_scopes
 from depotshare.store.setup.importing import Catalogue
 
 Record = Callable[..., Awaitable[None]]
@@ -32,7 +32,13 @@ def _picture(entry: Any) -> dict[str, Any]:
 
 class PartnerWriter:
     def __init__(self, uow: UnitOfWork, cat: Catalogue, summary: ImportSummary, record: Record) -> None:
-        self.uow, self.session, self.cat, self.summary, self.record = uow, uow.session, cat, summary, record
+        self.uow, self.rows, self.cat, self.summary, self.record = (
+            uow,
+            uow.repo(Grants),
+            cat,
+            summary,
+            record,
+        )
 
     def count(self, section: str, created: bool, changed: bool) -> None:
         self.summary.sections[section].count(created, changed)
@@ -45,7 +51,7 @@ class PartnerWriter:
         owner = self.cat.orgs[entry.owner].id if entry.owner else None
         if row is None:
             row = Tariff(key=entry.key, org_id=owner, currency=entry.currency, elements=elements)
-            self.session.add(row)
+            self.rows.add(row)
             await self.uow.flush()
             self.cat.add(row)
             await self.record("tariff", row.key, row.org_id, None, self.tariff_picture(row), "create")
@@ -81,7 +87,7 @@ class PartnerWriter:
         if row is None:
             values = {c: v for cols in columns.values() for c, v in cols.items()}
             row = Partnership(host_org_id=host.id, partner_org_id=partner.id, **values)
-            self.session.add(row)
+            self.rows.add(row)
             await self.uow.flush()
             self.cat.add(row)
             await self.record("partnership", row.id, host.id, None, self.partnership_picture(row), "create")
@@ -185,7 +191,7 @@ class PartnerWriter:
             subject_org_id=None if isinstance(subject, _Keep) else subject,
             **self.grant_columns(entry),
         )
-        self.session.add(row)
+        self.rows.add(row)
         await self.uow.flush()
         self.cat.add(row)
         await self.set_scopes(row, entry)
@@ -210,7 +216,7 @@ class PartnerWriter:
             if getattr(row, column) != value:
                 setattr(row, column, value)
         if content(exporter.grant_entry(self.cat, row)).scope != content(entry).scope:
-            await delete_grant_scopes(self.session, row.id)
+            await self.rows.delete_places(row.id)
             self.cat.scopes[row.id] = []
             await self.set_scopes(row, entry)
         await self.record(owner.entity, row.id, owner.host_org_id, before, self.grant_picture(owner, row))
@@ -218,14 +224,14 @@ class PartnerWriter:
 
     async def set_scopes(self, row: Grant, entry: GrantIn) -> None:
         for scope in self.scope_rows(row.id, entry):
-            self.session.add(scope)
+            self.rows.add(scope)
             await self.uow.flush()
             self.cat.add(scope)
 
     async def delete_grant(self, owner: _Owner, row: Grant) -> None:
         before = self.grant_picture(owner, row)
-        await delete_grant_scopes(self.session, row.id)
-        await self.session.delete(row)
+        await self.rows.delete_places(row.id)
+        await self.rows.delete(row)
         await self.uow.flush()
         self.cat.forget_grant(row)
         await self.record(owner.entity, row.id, owner.host_org_id, before, None, "delete")

@@ -14,7 +14,7 @@ from depotshare.cli import app
 from depotshare.domain.access.decision_chain import verify
 from depotshare.services.access import authorization
 from depotshare.services.runtime import Runtime
-from depotshare.store.access.authorization import as_entry
+from depotshare.store.access.decisions import as_entry
 from depotshare.store.access.models import AccessDecision
 from depotshare.store.sites.models import ChargingStation
 from tests.ocpp.test_access_scenarios import OTHER, SWIFT, setup
