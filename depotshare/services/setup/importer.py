@@ -98,7 +98,7 @@ class _Writer:
     async def run(self) -> None:
         """The sections in the order their references need: each may name what an earlier one wrote."""
         doc = self.plan.doc
-        await OrgWriter(self.uow, self.actor, self.cat, self.plan, self.summary, self.record).write()
+        await OrgWriter(self.uow, self.actor, self.cat, self.plan, self.summary).write()
         await ImportedAssets(
             self.uow, self.cat, self.plan, self.summary, self.record, actor=self.actor
         ).write()

@@ -21,7 +21,7 @@ from depotshare.services.setup.importer_assets import AssetWriter, Columns
 from depotshare.store.setup.importing import Catalogue
 
 
-class _CatalogueNames:
+class CatalogueNames:
     """The fleet's names, answered by the catalogue the import has loaded."""
 
     def __init__(self, cat: Catalogue) -> None:
@@ -34,7 +34,7 @@ class _CatalogueNames:
 class FleetEntries(AssetWriter):
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.actor, self.names = actor, _CatalogueNames(self.cat)
+        self.actor, self.names = actor, CatalogueNames(self.cat)
 
     async def employee(self, e: EmployeeIn) -> None:
         row = self.cat.employees.get(e.key)

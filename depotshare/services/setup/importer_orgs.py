@@ -5,34 +5,25 @@ them; every create and change is audited."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.setup import ImportSummary, Plan
 from depotshare.domain.setup.model import CostCentreIn, UserIn
 from depotshare.services.common.unit_of_work import UnitOfWork
+from depotshare.services.fleet.cost_centres import COST_CENTRE
+from depotshare.services.fleet.writes import apply_write
 from depotshare.services.orgs.organisations import apply_organisation
 from depotshare.services.orgs.users import apply_user
 from depotshare.services.setup.importer_credentials import password_changes
-from depotshare.store.fleet.models import CostCentre
+from depotshare.services.setup.importer_fleet import CatalogueNames
 from depotshare.store.orgs.models import Organisation
-from depotshare.store.setup.importing import Catalogue, Catalogues
-
-Record = Callable[..., Awaitable[None]]
+from depotshare.store.setup.importing import Catalogue
 
 
 class OrgWriter:
     def __init__(
-        self,
-        uow: UnitOfWork,
-        actor: Actor,
-        cat: Catalogue,
-        plan: Plan,
-        summary: ImportSummary,
-        record: Record,
+        self, uow: UnitOfWork, actor: Actor, cat: Catalogue, plan: Plan, summary: ImportSummary
     ) -> None:
-        self.uow, self.actor, self.rows, self.cat, self.plan = uow, actor, uow.repo(Catalogues), cat, plan
-        self.summary, self.record = summary, record
+        self.uow, self.actor, self.cat, self.plan, self.summary = uow, actor, cat, plan, summary
 
     async def write(self) -> None:
         await self.organisations()
@@ -65,21 +56,13 @@ class OrgWriter:
                 await self.cost_centre(org, cc)
 
     async def cost_centre(self, org: Organisation, entry: CostCentreIn) -> None:
+        """Written by the fleet's write path, as the API writes a cost centre."""
         row = self.cat.cost_centres.get((org.id, entry.code))
-        picture = {"org": org.key, "code": entry.code, "name": entry.name}
-        if row is None:
-            row = CostCentre(org_id=org.id, code=entry.code, name=entry.name)
-            self.rows.add(row)
-            await self.uow.flush()
-            self.cat.add(row)
-            await self.record("cost_centre", row.id, org.id, None, picture)
-            self.count("cost_centres", True, False)
-            return
-        changed = row.name != entry.name
-        if changed:
-            await self.record("cost_centre", row.id, org.id, {**picture, "name": row.name}, picture)
-            row.name = entry.name
-        self.count("cost_centres", False, changed)
+        columns = {"org_id": org.id, "code": entry.code, "name": entry.name}
+        applied = await apply_write(self.uow, self.actor, COST_CENTRE, CatalogueNames(self.cat), row, columns)
+        if applied.created:
+            self.cat.add(applied.row)
+        self.count("cost_centres", applied.created, applied.changed)
 
     # --- logins ----------------------------------------------------------------------------------
 
