@@ -4,21 +4,23 @@ The token is shown once, when it is issued; only its sha256 is kept."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, Forbidden, NotFound, Unauthenticated
-from depotshare.domain.common.events import Changed
 from depotshare.domain.roaming import parties as roaming
 from depotshare.domain.roaming.parties import PartnerStatus, PartyRole
+from depotshare.services.common.changes import created, deleted, updated
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.store.roaming.models import RoamingPartner
 from depotshare.store.roaming.partners import RoamingPartners
 
 ENTITY = "roaming_partner"
+PARTY = ("country_code", "party_id", "role")  # an OCPI party: unique among partners
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def _issued(row: RoamingPartner, token: str) -> IssuedRoamingPartner:
     return IssuedRoamingPartner(**vars(_view(row)), token=token)
 
 
-def _snapshot(row: RoamingPartner) -> dict[str, Any]:
+def partner_snapshot(row: RoamingPartner) -> dict[str, Any]:
     """What the audit log keeps: never the token nor its hash."""
     return {
         "key": row.key,
@@ -115,6 +117,34 @@ async def get_partner(uow: UnitOfWork, actor: Actor, key: str) -> RoamingPartner
     return _view(await _get(uow, actor, key))
 
 
+async def apply_partner(
+    uow: UnitOfWork,
+    actor: Actor,
+    row: RoamingPartner | None,
+    key: str,
+    values: Mapping[str, str],
+    token_hash: str | None,
+) -> tuple[RoamingPartner, bool]:
+    """The one write of a roaming partner, for the API and the import: `values` (name,
+    country_code, party_id, role, status; checked) set, a new `token_hash` replacing the old one
+    (None: kept), a new row when `row` is None. Audited without the token. No checks, no commit.
+    Returns the row and whether anything changed."""
+    if row is None:
+        row = RoamingPartner(key=key, token_hash=token_hash, **values)
+        uow.repo(RoamingPartners).add(row)
+        await uow.flush()
+        await created(uow, actor, ENTITY, key, None, partner_snapshot(row))
+        return row, True
+    before = partner_snapshot(row)
+    for column, value in values.items():
+        setattr(row, column, value)
+    after = partner_snapshot(row)
+    if token_hash is not None and token_hash != row.token_hash:
+        row.token_hash = token_hash
+        after["token"] = "changed"
+    return row, await updated(uow, actor, ENTITY, key, None, before, after)
+
+
 async def create_partner(
     uow: UnitOfWork,
     actor: Actor,
@@ -136,20 +166,8 @@ async def create_partner(
     await _check_party_free(uow, party, key)
     digest = roaming.hash_token(token)
     await _check_token_free(uow, digest, key)
-    row = RoamingPartner(
-        key=key,
-        name=name,
-        country_code=party[0],
-        party_id=party[1],
-        role=party[2],
-        status=status.value,
-        token_hash=digest,
-    )
-    uow.repo(RoamingPartners).add(row)
-    await uow.flush()
-    await uow.emit(
-        Changed(actor=actor, entity=ENTITY, entity_id=key, action="create", org_id=None, after=_snapshot(row))
-    )
+    values = {"name": name, **dict(zip(PARTY, party, strict=True)), "status": status.value}
+    row, _ = await apply_partner(uow, actor, None, key, values, digest)
     await uow.commit()
     return _issued(row, token)
 
@@ -168,7 +186,6 @@ async def update_partner(
 ) -> RoamingPartnerView:
     """Fields left out keep their value. A new `token` replaces the old one at once."""
     row = await _get(uow, actor, key)
-    before = _snapshot(row)
     party = (
         roaming.normalise_country_code(country_code) if country_code is not None else row.country_code,
         roaming.normalise_party_id(party_id) if party_id is not None else row.party_id,
@@ -176,30 +193,15 @@ async def update_partner(
     )
     if party != (row.country_code, row.party_id, row.role):
         await _check_party_free(uow, party, key)
-    row.country_code, row.party_id, row.role = party
+    values = dict(zip(PARTY, party, strict=True))
     if name is not None:
-        row.name = name
+        values["name"] = name
     if status is not None:
-        row.status = status.value
-    after = _snapshot(row)
-    if token is not None:
-        digest = roaming.hash_token(roaming.check_token(token))
-        if digest != row.token_hash:
-            await _check_token_free(uow, digest, key)
-            row.token_hash = digest
-            after["token"] = "changed"
-    if after != before:
-        await uow.emit(
-            Changed(
-                actor=actor,
-                entity=ENTITY,
-                entity_id=key,
-                action="update",
-                org_id=None,
-                before=before,
-                after=after,
-            )
-        )
+        values["status"] = status.value
+    digest = roaming.hash_token(roaming.check_token(token)) if token is not None else None
+    if digest is not None and digest != row.token_hash:
+        await _check_token_free(uow, digest, key)
+    if (await apply_partner(uow, actor, row, key, values, digest))[1]:
         await uow.flush()
     await uow.commit()
     return _view(row)
@@ -209,18 +211,7 @@ async def issue_token(uow: UnitOfWork, actor: Actor, key: str) -> IssuedRoamingP
     """A fresh generated token; the old one stops working at once."""
     row = await _get(uow, actor, key)
     token = roaming.new_token()
-    row.token_hash = roaming.hash_token(token)
-    await uow.emit(
-        Changed(
-            actor=actor,
-            entity=ENTITY,
-            entity_id=key,
-            action="update",
-            org_id=None,
-            before=_snapshot(row),
-            after={**_snapshot(row), "token": "changed"},
-        )
-    )
+    await apply_partner(uow, actor, row, key, {}, roaming.hash_token(token))
     await uow.flush()
     await uow.commit()
     return _issued(row, token)
@@ -228,11 +219,7 @@ async def issue_token(uow: UnitOfWork, actor: Actor, key: str) -> IssuedRoamingP
 
 async def delete_partner(uow: UnitOfWork, actor: Actor, key: str) -> None:
     row = await _get(uow, actor, key)
-    await uow.emit(
-        Changed(
-            actor=actor, entity=ENTITY, entity_id=key, action="delete", org_id=None, before=_snapshot(row)
-        )
-    )
+    await deleted(uow, actor, ENTITY, key, None, partner_snapshot(row))
     await uow.repo(RoamingPartners).delete(row)
     await uow.commit()
 

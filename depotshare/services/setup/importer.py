@@ -105,7 +105,7 @@ class _Writer:
         partners = PartnerWriter(self.uow, self.cat, self.summary, self.record)
         for tariff in doc.tariffs:
             await partners.tariff(tariff)
-        roaming = RoamingWriter(self.uow, self.cat, self.summary, self.record)
+        roaming = RoamingWriter(self.uow, self.actor, self.cat, self.summary)
         for roaming_partner in doc.roaming_partners:
             await roaming.partner(roaming_partner)
         for partnership in doc.partnerships:

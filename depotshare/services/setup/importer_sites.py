@@ -1,102 +1,127 @@
 """The import's `locations` with their `stations` (EVSEs and connectors the file omits stay),
-upserted by natural key."""
+upserted by natural key. The references resolve in the import's catalogue (no query per entry);
+the writes are the sites capability's (apply_location, apply_station), as for the API."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from depotshare.domain.setup.model import LocationIn, StationIn
+from depotshare.domain.common.actor import Actor
+from depotshare.domain.setup.model import EvseIn, LocationIn, StationIn
 from depotshare.domain.setup.roaming import stored_publish_tokens
-from depotshare.services.setup import exporter
-from depotshare.services.setup.importer_assets import AssetWriter, Columns, audit_picture
+from depotshare.domain.sites.assets import Address, ConnectorSpec, Coordinates, EvseSpec
+from depotshare.services.setup.importer_assets import AssetWriter
 from depotshare.services.setup.importer_credentials import password_changes, set_password
+from depotshare.services.sites.locations import LocationSpec, apply_location, spec_of
+from depotshare.services.sites.snapshots import station_snapshot
+from depotshare.services.sites.stations import StationWrite, apply_station
 from depotshare.store.sites.models import ChargingStation, Connector, Evse, Location
+
+EvseRows = list[tuple[Evse, list[Connector]]]
 
 
 class SiteEntries(AssetWriter):
-    async def location(self, loc: LocationIn) -> None:
-        row = await self.upsert(
-            "locations", "location", Location, loc, self.cat.locations, self.location_columns(loc)
-        )
-        for station in loc.stations:
-            await self.station(row, station)
+    actor: Actor  # who imports: set by importer.ImportedAssets
 
-    def location_columns(self, loc: LocationIn) -> Columns:
-        a, c = loc.address, loc.coordinates
-        return {
-            "org": {"org_id": self.org_id(loc.org)},
-            "name": {"name": loc.name},
-            "timezone": {"timezone": loc.timezone},
-            "address": {
-                "street": a.street if a else None,
-                "city": a.city if a else None,
-                "postal_code": a.postal_code if a else None,
-                "country": a.country if a else None,
-            },
-            "coordinates": {"latitude": c.lat if c else None, "longitude": c.lon if c else None},
-            "publish": {"publish": loc.publish},
-            "publish_allowed_to": {"publish_allowed_to": stored_publish_tokens(loc.publish_allowed_to)},
-            "grid_limit_kw": {"grid_limit_kw": loc.grid_limit_kw},
+    async def location(self, entry: LocationIn) -> None:
+        row = self.cat.locations.get(entry.key)
+        before = None if row is None else self.stored_location(row)
+        spec = self.location_spec(entry, before)
+        loc = Location() if row is None else row
+        changed = await apply_location(
+            self.uow,
+            self.actor,
+            loc,
+            spec,
+            org_id=self.org_id(spec.org),
+            home_employee_id=self.employee_id(spec.home_employee),
+            before=before,
+        )
+        self.cat.add(loc)
+        self.count("locations", before is None, before is not None and changed)
+        for station in entry.stations:
+            await self.station(loc, station)
+
+    def stored_location(self, row: Location) -> LocationSpec:
+        org = self.cat.org_key(row.org_id)
+        assert org is not None
+        return spec_of(row, org, self.cat.employee_key(row.home_employee_id))
+
+    def location_spec(self, entry: LocationIn, before: LocationSpec | None) -> LocationSpec:
+        """The entry over what is stored: keys the entry leaves out keep their stored value."""
+        a, c = entry.address, entry.coordinates
+        fields: dict[str, dict[str, Any]] = {
+            "org": {"org": entry.org},
+            "name": {"name": entry.name},
+            "timezone": {"timezone": entry.timezone},
+            "address": {"address": Address(a.street, a.city, a.postal_code, a.country) if a else Address()},
+            "coordinates": {"coordinates": Coordinates(c.lat, c.lon) if c else None},
+            "publish": {"publish": entry.publish},
+            "publish_allowed_to": {"publish_allowed_to": stored_publish_tokens(entry.publish_allowed_to)},
+            "grid_limit_kw": {"grid_limit_kw": entry.grid_limit_kw},
             "home": {
-                "is_home": loc.home is not None,
-                "home_employee_id": self.employee_id(loc.home.employee) if loc.home else None,
+                "home": entry.home is not None,
+                "home_employee": entry.home.employee if entry.home else None,
             },
-            "admit_station_prefix": {"admit_station_prefix": loc.admit_station_prefix},
+            "admit_station_prefix": {"admit_station_prefix": entry.admit_station_prefix},
         }
+        given = entry.model_fields_set
+        wanted = {
+            f: v
+            for name, values in fields.items()
+            if before is None or name in given
+            for f, v in values.items()
+        }
+        if before is None:
+            return LocationSpec(key=entry.key, **wanted)
+        return dataclasses.replace(before, **wanted)
 
     # --- stations --------------------------------------------------------------------------------
 
     async def station(self, location: Location, entry: StationIn) -> None:
         """A station with its EVSEs and connectors; EVSEs and connectors the file omits stay."""
         row = self.cat.stations.get(entry.id)
-        before = None if row is None else self.station_picture(row)
-        changed = password_changed = row is None
+        evses = [] if row is None else self.stored_evses(row)
         if row is None:
-            row = ChargingStation(location_id=location.id, ocpp_id=entry.id)
+            row, before, password_changed = ChargingStation(ocpp_id=entry.id), None, False
             set_password(row, entry)
-            self.rows.add(row)
-            await self.uow.flush()
-            self.cat.add(row)
         else:
-            if row.location_id != location.id:
-                row.location_id, changed = location.id, True
+            stood = self.cat.location_by_id[row.location_id]
+            org = self.cat.org_key(stood.org_id)
+            assert org is not None
+            before = station_snapshot(row, stood.key, org, evses)
             password_changed = password_changes(row, entry)
-            changed = changed or password_changed
-        changed = await self.evses(row, entry) or changed
-        if changed:
-            after = self.station_picture(row)
-            if before is not None and password_changed:
-                after["password"] = "changed"
-            await self.record("station", row.ocpp_id, location.org_id, before, after)
+        write = StationWrite(location, merged_evses(evses, entry.evses), password_changed=password_changed)
+        org = self.cat.org_key(location.org_id)
+        assert org is not None
+        changed, now = await apply_station(
+            self.uow, self.actor, row, write, org=org, evses=evses, before=before
+        )
+        for added in (row, *(e for e, _ in now), *(c for _, cs in now for c in cs)):
+            self.cat.add(added)
         self.count("stations", before is None, changed)
 
-    def station_picture(self, row: ChargingStation) -> dict[str, Any]:
-        location = self.cat.location_by_id[row.location_id]
-        return {"location": location.key, **audit_picture(exporter.station_entry(self.cat, row))}
+    def stored_evses(self, row: ChargingStation) -> EvseRows:
+        """The station's EVSEs and connectors as the catalogue holds them, in number order."""
+        evses = sorted(self.cat.evses.get(row.id, {}).values(), key=lambda e: e.evse_id)
+        return [
+            (e, sorted(self.cat.connectors.get(e.id, {}).values(), key=lambda c: c.connector_id))
+            for e in evses
+        ]
 
-    async def evses(self, station: ChargingStation, entry: StationIn) -> bool:
-        changed = False
-        for evse in entry.evses:
-            evse_row = self.cat.evses[station.id].get(evse.id)
-            if evse_row is None:
-                evse_row = Evse(station_id=station.id, evse_id=evse.id)
-                self.rows.add(evse_row)
-                await self.uow.flush()
-                self.cat.add(evse_row)
-                changed = True
-            for c in evse.connectors:
-                connector = self.cat.connectors[evse_row.id].get(c.id)
-                if connector is None:
-                    connector = Connector(
-                        evse_pk=evse_row.id, connector_id=c.id, standard=c.standard, max_kw=c.max_kw
-                    )
-                    self.rows.add(connector)
-                    await self.uow.flush()
-                    self.cat.add(connector)
-                    changed = True
-                    continue
-                if connector.standard != c.standard:
-                    connector.standard, changed = c.standard, True
-                if "max_kw" in c.model_fields_set and connector.max_kw != c.max_kw:
-                    connector.max_kw, changed = c.max_kw, True
-        return changed
+
+def merged_evses(stored: EvseRows, entries: list[EvseIn]) -> list[EvseSpec]:
+    """The EVSEs the station is to have: the stored ones with the file's over them (a connector's
+    max_kw the file leaves out keeps its stored value)."""
+    evses = {
+        e.evse_id: {c.connector_id: ConnectorSpec(c.connector_id, c.standard, c.max_kw) for c in cs}
+        for e, cs in stored
+    }
+    for evse in entries:
+        connectors = evses.setdefault(evse.id, {})
+        for c in evse.connectors:
+            old = connectors.get(c.id)
+            kept = old is not None and "max_kw" not in c.model_fields_set
+            connectors[c.id] = ConnectorSpec(c.id, c.standard, old.max_kw if kept and old else c.max_kw)
+    return [EvseSpec(number, tuple(cs.values())) for number, cs in evses.items()]
