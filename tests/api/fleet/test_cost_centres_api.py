@@ -1,55 +1,23 @@
 """Cost centres over the API: per-organisation codes, reach through the tree, moves that would
-strand their users, deletes that detach them, bad input that writes nothing."""
+strand their users, deletes that detach them (bad input: test_bad_input_api.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
 from httpx import AsyncClient
 
 from depotshare.domain.orgs.roles import Role
 from depotshare.services.fleet import employees
 from depotshare.services.runtime import Runtime
-from tests.support.helpers import SYSTEM, login, make_tree, make_user
+from tests.api.fleet.fleet_world import cost_centres_world, create, every_page
+from tests.support.helpers import SYSTEM, login, make_user
 
-TREE = {"holding": None, "north": "holding", "north-site": "north", "south": "holding", "other": None}
 API = "/api/v1/cost-centres"
 
 
-async def _setup(runtime: Runtime) -> None:
-    await make_tree(runtime, TREE)
-    await make_user(runtime, "fm@holding.example", (Role.FLEET_MANAGER, "holding"))
-    await make_user(runtime, "fm@south.example", (Role.FLEET_MANAGER, "south"))
-    await make_user(runtime, "fac@holding.example", (Role.FACILITY_MANAGER, "holding"))
-    # Writes north's fleet; sees (only sees) the rest of the holding.
-    await make_user(runtime, "fm@north.example", (Role.FLEET_MANAGER, "north"), (Role.DRIVER, "holding"))
-
-
-async def _create(client: AsyncClient, h: dict[str, str], **body: str) -> dict[str, Any]:
-    r = await client.post(API, json=body, headers=h)
-    assert r.status_code == 201, r.text
-    data: dict[str, Any] = r.json()
-    return data
-
-
-async def _all(client: AsyncClient, h: dict[str, str], **params: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor: str | None = None
-    while True:
-        query = {**params, "limit": "2", **({"cursor": cursor} if cursor else {})}
-        r = await client.get(API, params=query, headers=h)
-        assert r.status_code == 200, r.text
-        items += r.json()["items"]
-        cursor = r.json()["next_cursor"]
-        if cursor is None:
-            return items
-
-
 async def test_round_trip_and_audit(client: AsyncClient, runtime: Runtime) -> None:
-    await _setup(runtime)
+    await cost_centres_world(runtime)
     h = await login(client, "fm@holding.example")
-    cc = await _create(client, h, org="north", code="CC-100", name="Trucks")
+    cc = await create(client, API, h, org="north", code="CC-100", name="Trucks")
     assert {k: cc[k] for k in ("org", "code", "name")} == {"org": "north", "code": "CC-100", "name": "Trucks"}
     assert (await client.get(f"{API}/{cc['id']}", headers=h)).json() == cc
     r = await client.patch(f"{API}/{cc['id']}", json={"code": "CC-101", "name": "Heavy trucks"}, headers=h)
@@ -69,23 +37,23 @@ async def test_round_trip_and_audit(client: AsyncClient, runtime: Runtime) -> No
 
 
 async def test_codes_are_unique_per_organisation(client: AsyncClient, runtime: Runtime) -> None:
-    await _setup(runtime)
+    await cost_centres_world(runtime)
     h = await login(client, "fm@holding.example")
-    await _create(client, h, org="north", code="CC-100", name="Trucks")
-    await _create(client, h, org="south", code="CC-100", name="Vans")  # another organisation: fine
+    await create(client, API, h, org="north", code="CC-100", name="Trucks")
+    await create(client, API, h, org="south", code="CC-100", name="Vans")  # another organisation: fine
     r = await client.post(API, json={"org": "north", "code": "CC-100", "name": "Again"}, headers=h)
     assert r.status_code == 409 and "code" in r.json()["detail"]
-    other = await _create(client, h, org="north", code="CC-200", name="Cars")
+    other = await create(client, API, h, org="north", code="CC-200", name="Cars")
     r = await client.patch(f"{API}/{other['id']}", json={"code": "CC-100"}, headers=h)
     assert r.status_code == 409 and "code" in r.json()["detail"]
-    assert sorted(c["code"] for c in await _all(client, h)) == ["CC-100", "CC-100", "CC-200"]
+    assert sorted(c["code"] for c in await every_page(client, API, h)) == ["CC-100", "CC-100", "CC-200"]
 
 
 async def test_reach_filters_and_pagination(client: AsyncClient, runtime: Runtime) -> None:
-    await _setup(runtime)
+    await cost_centres_world(runtime)
     h = await login(client, "fm@holding.example")
     made = [
-        await _create(client, h, org=org, code=code, name=name)
+        await create(client, API, h, org=org, code=code, name=name)
         for org, code, name in [
             ("holding", "HQ", "Head office"),
             ("north", "N-1", "North trucks"),
@@ -94,12 +62,12 @@ async def test_reach_filters_and_pagination(client: AsyncClient, runtime: Runtim
             ("south", "S-2", "South cars"),
         ]
     ]
-    assert [c["id"] for c in await _all(client, h)] == [c["id"] for c in made]
-    assert [c["code"] for c in await _all(client, h, org="north")] == ["N-1", "NS-1"]
-    assert [c["code"] for c in await _all(client, h, q="trucks")] == ["N-1", "S-1"]
-    assert [c["code"] for c in await _all(client, h, q="ns-")] == ["NS-1"]
+    assert [c["id"] for c in await every_page(client, API, h)] == [c["id"] for c in made]
+    assert [c["code"] for c in await every_page(client, API, h, org="north")] == ["N-1", "NS-1"]
+    assert [c["code"] for c in await every_page(client, API, h, q="trucks")] == ["N-1", "S-1"]
+    assert [c["code"] for c in await every_page(client, API, h, q="ns-")] == ["NS-1"]
     south = await login(client, "fm@south.example")
-    assert [c["code"] for c in await _all(client, south)] == ["S-1", "S-2"]
+    assert [c["code"] for c in await every_page(client, API, south)] == ["S-1", "S-2"]
     assert (await client.get(f"{API}/{made[1]['id']}", headers=south)).status_code == 404
     assert (await client.delete(f"{API}/{made[1]['id']}", headers=south)).status_code == 404
     facility = await login(client, "fac@holding.example")
@@ -111,10 +79,10 @@ async def test_reach_filters_and_pagination(client: AsyncClient, runtime: Runtim
 async def test_moving_needs_write_on_both_sides_and_strands_nothing(
     client: AsyncClient, runtime: Runtime
 ) -> None:
-    await _setup(runtime)
+    await cost_centres_world(runtime)
     h = await login(client, "fm@holding.example")
-    hq = await _create(client, h, org="holding", code="HQ", name="Head office")
-    north = await _create(client, h, org="north", code="N-1", name="North")
+    hq = await create(client, API, h, org="holding", code="HQ", name="Head office")
+    north = await create(client, API, h, org="north", code="N-1", name="North")
     async with runtime.uow() as uow:
         await employees.create_employee(
             uow, SYSTEM, key="emp-1", org="north-site", name="A", cost_centre="HQ"
@@ -136,10 +104,10 @@ async def test_moving_needs_write_on_both_sides_and_strands_nothing(
 
 
 async def test_delete_detaches_users_and_is_audited(client: AsyncClient, runtime: Runtime) -> None:
-    await _setup(runtime)
+    await cost_centres_world(runtime)
     await make_user(runtime, "admin@holding.example", (Role.ORG_ADMIN, "holding"))
     h = await login(client, "admin@holding.example")
-    cc = await _create(client, h, org="north", code="N-1", name="North")
+    cc = await create(client, API, h, org="north", code="N-1", name="North")
     body = {"key": "emp-1", "org": "north", "name": "A", "cost_centre": "N-1"}
     assert (await client.post("/api/v1/employees", json=body, headers=h)).status_code == 201
     body = {"key": "van-1", "org": "north", "plate": "B-1", "cost_centre": "N-1"}
@@ -154,44 +122,3 @@ async def test_delete_detaches_users_and_is_audited(client: AsyncClient, runtime
     deleted = r.json()["items"][0]
     assert deleted["action"] == "delete" and deleted["org"] == "north"
     assert deleted["before"]["referenced_by"] == {"employees": 1, "vehicles": 1, "tokens": 1}
-
-
-BAD: list[tuple[str, str, dict[str, Any], int, str]] = [
-    ("post", "", {"org": "north", "code": "C", "name": "n", "extra": 1}, 422, "body.extra"),
-    ("post", "", {"org": "north", "code": "", "name": "n"}, 422, "body.code"),
-    ("post", "", {"org": "north", "code": "C" * 65, "name": "n"}, 422, "body.code"),
-    ("post", "", {"org": "north", "code": "C", "name": ""}, 422, "body.name"),
-    ("post", "", {"org": "nowhere", "code": "C", "name": "n"}, 404, "organisation"),
-    ("post", "", {"org": "north", "code": "N-1", "name": "dup"}, 409, "code"),
-    ("patch", "/{id}", {"name": None}, 422, "body.name"),
-    ("patch", "/{id}", {"org": "other"}, 404, "organisation"),
-    ("patch", "/{id}", {"id": 5}, 422, "body.id"),
-    ("get", "/99999999999", {}, 422, "path.cc_id"),
-    ("get", "/abc", {}, 422, "path.cc_id"),
-]
-
-
-@pytest.mark.parametrize(("method", "path", "body", "status", "field"), BAD)
-async def test_bad_input_writes_nothing(
-    client: AsyncClient,
-    runtime: Runtime,
-    method: str,
-    path: str,
-    body: dict[str, Any],
-    status: int,
-    field: str,
-) -> None:
-    await _setup(runtime)
-    h = await login(client, "fm@holding.example")
-    cc = await _create(client, h, org="north", code="N-1", name="North")
-    before = await _all(client, h)
-    url = API + path.format(id=cc["id"])
-    r = await (
-        client.get(url, headers=h) if method == "get" else client.request(method, url, json=body, headers=h)
-    )
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    if status == 422:
-        assert r.json()["errors"][0]["field"] == field
-    assert field.split(".")[-1] in r.json()["detail"]
-    assert await _all(client, h) == before
