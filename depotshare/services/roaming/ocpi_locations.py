@@ -19,7 +19,6 @@ from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.sites.connected_stations import is_online
 from depotshare.services.sites.stations import station_evses
 from depotshare.store.charging.models import ConnectorStatus
-from depotshare.store.common.base import utcnow
 from depotshare.store.roaming.ocpi_locations import ExposedLocation, OcpiLocations
 from depotshare.store.sites.models import ChargingStation, Connector, Evse
 
@@ -125,7 +124,7 @@ async def _snapshots(
         for st in await uow.repo(OcpiLocations).statuses_of([s.id for s in stations])
     }
     audited = await uow.repo(OcpiLocations).station_audit_times([s.ocpp_id for s in stations])
-    now = utcnow()
+    now = uow.clock.now()
     by_location: dict[int, list[EvseSnapshot]] = {}
     for station in stations:
         changed = max(station.created_at, audited.get(station.ocpp_id, station.created_at))
