@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from depotshare.domain.common.actor import Actor
-from depotshare.services.common.pagination import Page, decode_cursor
+from depotshare.services.common.copying import copy_of
+from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import org_keys, subtree_filter
 from depotshare.store.common.audit import AuditLog
@@ -53,20 +54,7 @@ async def list_audit(
         limit=limit + 1,
     )
     keys = await org_keys(uow, [r.org_id for r in rows])
-    items = [
-        AuditEntryView(
-            r.id,
-            r.at,
-            r.actor,
-            r.actor_user_id,
-            keys.get(r.org_id or 0),
-            r.entity,
-            r.entity_id,
-            r.action,
-            r.before,
-            r.after,
-        )
-        for r in rows[:limit]
-    ]
-    # Newest first, so the cursor walks downwards.
-    return Page(items, str(items[-1].id) if len(rows) > limit else None)
+    # Newest first: the cursor is the last id shown, and the next page reads below it.
+    return page_of(
+        rows, limit, lambda r: r.id, lambda r: copy_of(AuditEntryView, r, org=keys.get(r.org_id or 0))
+    )

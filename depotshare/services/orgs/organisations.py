@@ -15,6 +15,7 @@ from depotshare.domain.orgs.events import OrganisationChanged
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.access import found, require
 from depotshare.services.common.changes import created, deleted, updated
+from depotshare.services.common.copying import copy_of
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.store.orgs.models import Organisation
@@ -34,7 +35,7 @@ class OrganisationView:
 
 
 def _view(org: Organisation, parent_key: str | None) -> OrganisationView:
-    return OrganisationView(org.id, org.key, org.name, parent_key, org.depth, org.created_at)
+    return copy_of(OrganisationView, org, parent=parent_key)
 
 
 def _snapshot(org: Organisation, parent_key: str | None) -> dict[str, object]:

@@ -14,6 +14,7 @@ from depotshare.domain.orgs.roles import PLATFORM_ROLES, Action, Resource, Role
 from depotshare.domain.orgs.scope import Assignment, may_assign, may_manage_user
 from depotshare.services.common.access import found
 from depotshare.services.common.changes import created, deleted, updated
+from depotshare.services.common.copying import copy_of
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs import security
@@ -63,7 +64,7 @@ async def _views(uow: UnitOfWork, actor: Actor, users: list[User]) -> dict[int, 
         )
         if visible:
             roles[ra.user_id].append(RoleAssignmentView(ra.id, ra.role, org.key if org else None))
-    return {u.id: UserView(u.id, u.email, u.name, u.is_active, u.created_at, roles[u.id]) for u in users}
+    return {u.id: copy_of(UserView, u, roles=roles[u.id]) for u in users}
 
 
 async def _one_view(uow: UnitOfWork, actor: Actor, user: User) -> UserView:
