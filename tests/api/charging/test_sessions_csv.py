@@ -12,12 +12,14 @@ from httpx import AsyncClient
 from depotshare.services.charging import queries as charging_sessions
 from depotshare.services.charging.queries import CSV_COLUMNS
 from depotshare.services.runtime import Runtime
-from tests.api.charging.test_sessions_api import API, JANE_CARD, _problem
-from tests.api.charging.test_sessions_api import world as sessions
+from tests.api.charging import test_sessions_api as sessions_api
+from tests.api.charging.test_sessions_api import API, JANE_CARD, Built, _problem
 from tests.support.charging_rows import add_session
 from tests.support.helpers import login
 
-world = sessions
+# The sessions API tests' world: shared by the reading test, in a database of its own for the one
+# that adds sessions.
+built, world, own_world = sessions_api.built, sessions_api.world, sessions_api.own_world
 
 
 def rows(text: str) -> list[list[str]]:
@@ -54,8 +56,9 @@ async def test_csv_has_the_pages_sessions_and_filters(client: AsyncClient, world
 
 
 async def test_csv_streams_every_session_in_batches_and_quotes_formulas(
-    client: AsyncClient, runtime: Runtime, world: dict[str, int], monkeypatch: pytest.MonkeyPatch
+    client: AsyncClient, runtime: Runtime, own_world: Built, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    world = own_world.sessions  # this test adds sessions: a database of its own
     monkeypatch.setattr(charging_sessions, "EXPORT_BATCH", 3)  # batches of 3: several, one partial
     many = 5
     for i in range(many):
