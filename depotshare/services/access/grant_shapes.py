@@ -120,28 +120,31 @@ def grant_terms(g: Grant, places: list[Place]) -> dict[str, Any]:
     }
 
 
-def grant_snapshot(view: AnyGrantView, head: dict[str, Any]) -> dict[str, Any]:
-    """A grant as the audit log keeps it: `head` names whose it is, then its terms."""
+def grant_snapshot(
+    key: str | None, subject: str | None, terms: dict[str, Any], head: dict[str, Any]
+) -> dict[str, Any]:
+    """A grant as the audit log keeps it: `head` names whose it is, then its key, subject and
+    terms (grant_terms, or a view's fields)."""
     picture: dict[str, Any] = {
         **head,
-        "key": view.key,
-        "subject": view.subject,
-        "group": view.group,
-        "windows": [{"days": w.days, "hours": w.hours} for w in view.windows],
-        "valid_from": view.valid_from.isoformat() if view.valid_from else None,
-        "valid_until": view.valid_until.isoformat() if view.valid_until else None,
-        "priority": view.priority,
-        "max_concurrent": view.max_concurrent,
-        "max_power_kw": view.max_power_kw,
-        "connector_standards": view.connector_standards,
-        "status": view.status,
+        "key": key,
+        "subject": subject,
+        "group": terms["group"],
+        "windows": [{"days": w.days, "hours": w.hours} for w in terms["windows"]],
+        "valid_from": terms["valid_from"].isoformat() if terms["valid_from"] else None,
+        "valid_until": terms["valid_until"].isoformat() if terms["valid_until"] else None,
+        "priority": terms["priority"],
+        "max_concurrent": terms["max_concurrent"],
+        "max_power_kw": terms["max_power_kw"],
+        "connector_standards": terms["connector_standards"],
+        "status": terms["status"],
     }
-    if view.locations is not None:
-        picture["locations"] = view.locations
-    if view.stations is not None:
-        picture["stations"] = view.stations
-    if view.evses is not None:
-        picture["evses"] = [{"station": e.station, "evse": e.evse} for e in view.evses]
+    if terms["locations"] is not None:
+        picture["locations"] = terms["locations"]
+    if terms["stations"] is not None:
+        picture["stations"] = terms["stations"]
+    if terms["evses"] is not None:
+        picture["evses"] = [{"station": e.station, "evse": e.evse} for e in terms["evses"]]
     return picture
 
 

@@ -5,29 +5,27 @@ lists)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from depotshare.domain.access.events import GrantChanged, GrantReshaping
-from depotshare.domain.access.grant_terms import (
-    GrantIn,
-    check_grant,
-    grant_values,
-)
+from depotshare.domain.access.grant_terms import check_grant
 from depotshare.domain.access.grants import GrantStatus
 from depotshare.domain.common.actor import Actor
-from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Problems
+from depotshare.domain.common.errors import Conflict, NotFound, Problems
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access.grant_shapes import (
-    SCOPE_FIELDS,
     GrantPatch,
     GrantSpec,
     GrantView,
     grant_places,
-    grant_snapshot,
     grant_terms,
-    merged_entry,
-    scope_rows,
+)
+from depotshare.services.access.grant_writes import (
+    CheckedGrant,
+    GrantOwner,
+    apply_grant,
+    partnership_owner,
+    patch_grant,
+    remove_grant,
+    view_snapshot,
 )
 from depotshare.services.access.partnerships import access_partnership, partnership_ref
 from depotshare.services.common.access import require
@@ -67,8 +65,16 @@ async def _grant_view(uow: UnitOfWork, partnership: Partnership, row: Grant) -> 
     return (await _grant_views(uow, partnership, [row]))[row.id]
 
 
-def _grant_snapshot(view: GrantView) -> dict[str, Any]:
-    return grant_snapshot(view, {"partnership": view.partnership})
+def _owner(partnership: Partnership, ref: str) -> GrantOwner:
+    return partnership_owner(partnership.id, partnership.host_org_id, ref)
+
+
+async def _ref(uow: UnitOfWork, p: Partnership) -> str:
+    return (
+        p.key
+        if p.key is not None
+        else partnership_ref(p, await org_keys(uow, [p.host_org_id, p.partner_org_id]))
+    )
 
 
 async def _access_grant(
@@ -118,8 +124,8 @@ async def get_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str) -> Gran
 
 
 async def _check_grant(
-    uow: UnitOfWork, spec: GrantSpec, partnership: Partnership, host: Organisation
-) -> tuple[GrantIn, int | None, list[tuple[int | None, int | None, int | None]]]:
+    uow: UnitOfWork, spec: GrantSpec, partnership: Partnership, host: Organisation, row_id: int | None = None
+) -> CheckedGrant:
     problems = Problems()
     entry = check_grant(spec.entry, "body", problems)
     subject_id = None
@@ -134,44 +140,17 @@ async def _check_grant(
             subject_id = subject.id
     places = await grant_places(uow, entry, host, problems) if not problems.found else []
     problems.raise_if_any()
-    return entry, subject_id, places
-
-
-async def _check_grant_key(
-    uow: UnitOfWork, partnership: Partnership, key: str | None, row_id: int | None
-) -> None:
-    if key is None:
-        return
-    if await uow.repo(Grants).key_taken(partnership.id, key, row_id):
-        raise Conflict(f"key: the partnership already has a grant {key!r}")
+    if entry.key is not None and await uow.repo(Grants).key_taken(partnership.id, entry.key, row_id):
+        raise Conflict(f"key: the partnership already has a grant {entry.key!r}")
+    return CheckedGrant(entry, subject_id, spec.subject if subject_id is not None else None, places)
 
 
 async def create_grant(uow: UnitOfWork, actor: Actor, ref: str, spec: GrantSpec) -> GrantView:
     partnership = await access_partnership(uow, actor, ref)
     host = await _require_grant_write(uow, actor, partnership, f"grants of partnership {ref!r}")
-    entry, subject_id, places = await _check_grant(uow, spec, partnership, host)
-    await _check_grant_key(uow, partnership, entry.key, None)
-    row = Grant(
-        partnership_id=partnership.id,
-        host_org_id=partnership.host_org_id,
-        subject_org_id=subject_id,
-        **grant_values(entry),
-    )
-    uow.repo(Grants).add(row)
-    await uow.flush()
-    uow.repo(Grants).add_all(scope_rows(row.id, places))
-    await uow.flush()
+    checked = await _check_grant(uow, spec, partnership, host)
+    row, _ = await apply_grant(uow, actor, _owner(partnership, await _ref(uow, partnership)), checked)
     view = await _grant_view(uow, partnership, row)
-    await uow.emit(
-        GrantChanged(
-            actor=actor,
-            entity_id=row.id,
-            action="create",
-            org_id=partnership.host_org_id,
-            after=_grant_snapshot(view),
-            grant_id=row.id,
-        )
-    )
     await uow.commit()
     return view
 
@@ -179,54 +158,20 @@ async def create_grant(uow: UnitOfWork, actor: Actor, ref: str, spec: GrantSpec)
 async def update_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str, patch: GrantPatch) -> GrantView:
     partnership, row = await _access_grant(uow, actor, ref, grant, Action.WRITE)
     host = await org_by_id(uow, partnership.host_org_id)
-    before_view = await _grant_view(uow, partnership, row)
-    entry = merged_entry(before_view, patch)
-    given = patch.given - {"subject"}
-    subject = patch.subject if "subject" in patch.given else before_view.subject
-    checked, subject_id, places = await _check_grant(uow, GrantSpec(entry, subject), partnership, host)
-    await _check_grant_key(uow, partnership, checked.key, row.id)
-    if "key" in given and checked.key is None and row.key is not None:
-        raise InvalidInput("body.key", "a grant keeps its key once it has one")
-    await uow.emit(GrantReshaping(grant_id=row.id))
-    for column, value in {**grant_values(checked), "subject_org_id": subject_id}.items():
-        if getattr(row, column) != value:
-            setattr(row, column, value)
-    if given & set(SCOPE_FIELDS):
-        await uow.repo(Grants).delete_places(row.id)
-        uow.repo(Grants).add_all(scope_rows(row.id, places))
-    await uow.flush()
-    await uow.repo(Grants).refresh(row)
+    before = await _grant_view(uow, partnership, row)
+
+    async def check(spec: GrantSpec) -> CheckedGrant:
+        return await _check_grant(uow, spec, partnership, host, row.id)
+
+    await patch_grant(uow, actor, _owner(partnership, before.partnership), row, before, patch, check)
     view = await _grant_view(uow, partnership, row)
-    before, after = _grant_snapshot(before_view), _grant_snapshot(view)
-    if after != before:
-        await uow.emit(
-            GrantChanged(
-                actor=actor,
-                entity_id=row.id,
-                action="update",
-                org_id=partnership.host_org_id,
-                before=before,
-                after=after,
-                grant_id=row.id,
-            )
-        )
     await uow.commit()
     return view
 
 
 async def delete_grant(uow: UnitOfWork, actor: Actor, ref: str, grant: str) -> None:
     partnership, row = await _access_grant(uow, actor, ref, grant, Action.WRITE)
-    before = _grant_snapshot(await _grant_view(uow, partnership, row))
-    await uow.emit(  # before its places go
-        GrantChanged(
-            actor=actor,
-            entity_id=row.id,
-            action="delete",
-            org_id=partnership.host_org_id,
-            before=before,
-            grant_id=row.id,
-        )
-    )
-    await uow.repo(Grants).delete_places(row.id)
-    await uow.repo(Grants).delete(row)
+    view = await _grant_view(uow, partnership, row)
+    owner = _owner(partnership, view.partnership)
+    await remove_grant(uow, actor, owner, row, view_snapshot(owner, view))
     await uow.commit()

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from depotshare.domain.access.events import GrantChanged, GrantReshaping
-from depotshare.domain.access.grant_terms import GrantIn, check_grant, grant_values
+from depotshare.domain.access.grant_terms import check_grant
 from depotshare.domain.access.grants import GrantStatus
 from depotshare.domain.access.ownership import check_internal_subject
 from depotshare.domain.common.actor import Actor
-from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Problems
+from depotshare.domain.common.errors import Conflict, NotFound, Problems
 from depotshare.domain.common.keys import as_id
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access.grant_shapes import (
@@ -27,10 +26,16 @@ from depotshare.services.access.grant_shapes import (
     InternalGrantView,
     OrgTree,
     grant_places,
-    grant_snapshot,
     grant_terms,
-    merged_entry,
-    scope_rows,
+)
+from depotshare.services.access.grant_writes import (
+    CheckedGrant,
+    GrantOwner,
+    apply_grant,
+    internal_owner,
+    patch_grant,
+    remove_grant,
+    view_snapshot,
 )
 from depotshare.services.common.access import require
 from depotshare.services.common.ownership import org_by_id, target_org
@@ -74,8 +79,8 @@ async def _view(uow: UnitOfWork, row: Grant) -> InternalGrantView:
     return (await _views(uow, [row]))[row.id]
 
 
-def _snapshot(view: InternalGrantView) -> dict[str, object]:
-    return grant_snapshot(view, {"host": view.host})
+def _owner(host: Organisation) -> GrantOwner:
+    return internal_owner(host.id, host.key)
 
 
 async def _access(uow: UnitOfWork, actor: Actor, ref: str, action: Action = Action.READ) -> Grant:
@@ -119,10 +124,10 @@ async def get_internal_grant(uow: UnitOfWork, actor: Actor, ref: str) -> Interna
 
 
 async def _check(
-    uow: UnitOfWork, spec: GrantSpec, host: Organisation
-) -> tuple[GrantIn, int | None, list[tuple[int | None, int | None, int | None]]]:
+    uow: UnitOfWork, spec: GrantSpec, host: Organisation, row_id: int | None = None
+) -> CheckedGrant:
     """The entry's own rules, the subject inside the host, the places the host's and each held by
-    an owner of the subject. Returns (entry, subject id or None for the host, place rows)."""
+    an owner of the subject, the key free among the host's internal grants."""
     problems = Problems()
     entry = check_grant(spec.entry, "body", problems)
     subject = host
@@ -133,35 +138,18 @@ async def _check(
         subject = found if found is not None else host
     places = await grant_places(uow, entry, host, problems, subject) if not problems.found else []
     problems.raise_if_any()
-    return entry, subject.id if subject.id != host.id else None, places
-
-
-async def _check_key(uow: UnitOfWork, host: Organisation, key: str | None, row_id: int | None) -> None:
-    if key is not None and await uow.repo(Grants).internal_key_taken(host.id, key, row_id):
-        raise Conflict(f"key: {host.key!r} already has an internal grant {key!r}")
+    if entry.key is not None and await uow.repo(Grants).internal_key_taken(host.id, entry.key, row_id):
+        raise Conflict(f"key: {host.key!r} already has an internal grant {entry.key!r}")
+    if subject.id == host.id:
+        return CheckedGrant(entry, None, None, places)
+    return CheckedGrant(entry, subject.id, subject.key, places)
 
 
 async def create_internal_grant(uow: UnitOfWork, actor: Actor, spec: InternalGrantSpec) -> InternalGrantView:
     host = await target_org(uow, actor, spec.host, GRANTS)
-    entry, subject_id, places = await _check(uow, spec.grant, host)
-    await _check_key(uow, host, entry.key, None)
-    row = Grant(partnership_id=None, host_org_id=host.id, subject_org_id=subject_id, **grant_values(entry))
-    uow.repo(Grants).add(row)
-    await uow.flush()
-    uow.repo(Grants).add_all(scope_rows(row.id, places))
-    await uow.flush()
+    checked = await _check(uow, spec.grant, host)
+    row, _ = await apply_grant(uow, actor, _owner(host), checked)
     view = await _view(uow, row)
-    await uow.emit(
-        GrantChanged(
-            actor=actor,
-            entity=ENTITY,
-            entity_id=row.id,
-            action="create",
-            org_id=host.id,
-            after=_snapshot(view),
-            grant_id=row.id,
-        )
-    )
     await uow.commit()
     return view
 
@@ -171,56 +159,20 @@ async def update_internal_grant(
 ) -> InternalGrantView:
     row = await _access(uow, actor, ref, Action.WRITE)
     host = await org_by_id(uow, row.host_org_id)
-    before_view = await _view(uow, row)
-    entry = merged_entry(before_view, patch)
-    given = patch.given - {"subject"}
-    subject = patch.subject if "subject" in patch.given else before_view.subject
-    checked, subject_id, places = await _check(uow, GrantSpec(entry, subject), host)
-    await _check_key(uow, host, checked.key, row.id)
-    if "key" in given and checked.key is None and row.key is not None:
-        raise InvalidInput("body.key", "a grant keeps its key once it has one")
-    await uow.emit(GrantReshaping(grant_id=row.id))
-    for column, value in {**grant_values(checked), "subject_org_id": subject_id}.items():
-        if getattr(row, column) != value:
-            setattr(row, column, value)
-    if given & {"locations", "stations", "evses"}:
-        await uow.repo(Grants).delete_places(row.id)
-        uow.repo(Grants).add_all(scope_rows(row.id, places))
-    await uow.flush()
-    await uow.repo(Grants).refresh(row)
+    before = await _view(uow, row)
+
+    async def check(spec: GrantSpec) -> CheckedGrant:
+        return await _check(uow, spec, host, row.id)
+
+    await patch_grant(uow, actor, _owner(host), row, before, patch, check)
     view = await _view(uow, row)
-    before, after = _snapshot(before_view), _snapshot(view)
-    if after != before:
-        await uow.emit(
-            GrantChanged(
-                actor=actor,
-                entity=ENTITY,
-                entity_id=row.id,
-                action="update",
-                org_id=host.id,
-                before=before,
-                after=after,
-                grant_id=row.id,
-            )
-        )
     await uow.commit()
     return view
 
 
 async def delete_internal_grant(uow: UnitOfWork, actor: Actor, ref: str) -> None:
     row = await _access(uow, actor, ref, Action.WRITE)
-    before = _snapshot(await _view(uow, row))
-    await uow.emit(  # before its places go
-        GrantChanged(
-            actor=actor,
-            entity=ENTITY,
-            entity_id=row.id,
-            action="delete",
-            org_id=row.host_org_id,
-            before=before,
-            grant_id=row.id,
-        )
-    )
-    await uow.repo(Grants).delete_places(row.id)
-    await uow.repo(Grants).delete(row)
+    view = await _view(uow, row)
+    owner = internal_owner(row.host_org_id, view.host)
+    await remove_grant(uow, actor, owner, row, view_snapshot(owner, view))
     await uow.commit()

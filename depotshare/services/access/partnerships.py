@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from depotshare.domain.access.events import PartnershipChanged
@@ -27,6 +28,7 @@ from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Pr
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.access.grant_shapes import OrgTree
 from depotshare.services.common.access import require
+from depotshare.services.common.changes import created, updated
 from depotshare.services.common.ownership import org_by_id, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
@@ -92,17 +94,62 @@ async def _partnership_view(uow: UnitOfWork, actor: Actor, row: Partnership) -> 
     return (await _partnership_views(uow, actor, [row]))[row.id]
 
 
-def _partnership_snapshot(view: PartnershipView, revenue_share: list[dict[str, str]]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PartnershipNames:
+    """The keys a partnership's snapshot names: its host, its partner, its tariff."""
+
+    host: str
+    partner: str
+    tariff: str | None
+
+
+def partnership_snapshot(row: Partnership, names: PartnershipNames) -> dict[str, Any]:
+    """A partnership as the audit log keeps it, the same for the API and the import."""
     return {
-        "key": view.key,
-        "host": view.host,
-        "partner": view.partner,
-        "status": view.status,
-        "valid_from": view.valid_from.isoformat() if view.valid_from else None,
-        "valid_until": view.valid_until.isoformat() if view.valid_until else None,
-        "tariff": view.tariff,
-        "revenue_share": revenue_share,
+        "key": row.key,
+        "host": names.host,
+        "partner": names.partner,
+        "status": row.status,
+        "valid_from": row.valid_from.isoformat() if row.valid_from else None,
+        "valid_until": row.valid_until.isoformat() if row.valid_until else None,
+        "tariff": names.tariff,
+        "revenue_share": row.revenue_share,
     }
+
+
+def _names(view: PartnershipView) -> PartnershipNames:
+    return PartnershipNames(view.host, view.partner, view.tariff)
+
+
+async def apply_partnership(
+    uow: UnitOfWork,
+    actor: Actor,
+    pair: tuple[int, int],
+    columns: dict[str, Any],
+    names: PartnershipNames,
+    row: Partnership | None = None,
+    *,
+    before: dict[str, Any] | None = None,
+) -> Partnership:
+    """The one write path of a partnership between `pair` (host id, partner id), checked by the
+    caller (the API against the store, the import against its catalogue): create it (`row` None)
+    or set the `columns` that differ, and state the change as a PartnershipChanged (audit; its
+    status and validity decide the local lists of all its grants' places). No commit."""
+    if row is None:
+        row = Partnership(host_org_id=pair[0], partner_org_id=pair[1], **columns)
+        uow.repo(Partnerships).add(row)
+    else:
+        for column, value in columns.items():
+            if getattr(row, column) != value:
+                setattr(row, column, value)
+    await uow.flush()
+    event = partial(PartnershipChanged, partnership_id=row.id)
+    after = partnership_snapshot(row, names)
+    if before is None:
+        await created(uow, actor, "partnership", row.id, pair[0], after, event=event)
+    else:
+        await updated(uow, actor, "partnership", row.id, pair[0], before, after, event=event)
+    return row
 
 
 # --- partnerships --------------------------------------------------------------------------------
@@ -197,25 +244,17 @@ async def create_partnership(uow: UnitOfWork, actor: Actor, entry: PartnershipIn
         raise Conflict(f"{host.key!r} already has a partnership with {partner.key!r}")
     if entry.key is not None and await uow.repo(Partnerships).get_by_key(entry.key) is not None:
         raise Conflict(f"key: a partnership {entry.key!r} already exists")
-    row = Partnership(
-        key=entry.key,
-        host_org_id=host.id,
-        partner_org_id=partner.id,
-        status=entry.status.value,
-        valid_from=entry.valid_from,
-        valid_until=entry.valid_until,
-        tariff_id=tariff_id,
-        revenue_share=[s.model_dump(mode="json") for s in entry.revenue_share],
-    )
-    uow.repo(Partnerships).add(row)
-    await uow.flush()
+    columns = {
+        "key": entry.key,
+        "status": entry.status.value,
+        "valid_from": entry.valid_from,
+        "valid_until": entry.valid_until,
+        "tariff_id": tariff_id,
+        "revenue_share": [s.model_dump(mode="json") for s in entry.revenue_share],
+    }
+    names = PartnershipNames(host.key, partner.key, entry.tariff)
+    row = await apply_partnership(uow, actor, (host.id, partner.id), columns, names)
     view = await _partnership_view(uow, actor, row)
-    after = _partnership_snapshot(view, row.revenue_share)
-    await uow.emit(
-        PartnershipChanged(
-            actor=actor, entity_id=row.id, action="create", org_id=host.id, after=after, partnership_id=row.id
-        )
-    )
     await uow.commit()
     return view
 
@@ -236,7 +275,7 @@ async def update_partnership(
 ) -> PartnershipView:
     row = await access_partnership(uow, actor, ref, Action.WRITE)
     before_view = await _partnership_view(uow, actor, row)
-    before = _partnership_snapshot(before_view, row.revenue_share)
+    before = partnership_snapshot(row, _names(before_view))
     host = await org_by_id(uow, row.host_org_id)
     merged = PartnershipIn(
         key=patch.key if "key" in patch.given else row.key,
@@ -272,26 +311,8 @@ async def update_partnership(
         "tariff_id": tariff_id,
         "revenue_share": [s.model_dump(mode="json") for s in merged.revenue_share],
     }
-    for column, value in values.items():
-        if getattr(row, column) != value:
-            setattr(row, column, value)
-    await uow.flush()
+    names = PartnershipNames(before_view.host, before_view.partner, merged.tariff)
+    await apply_partnership(uow, actor, (host.id, row.partner_org_id), values, names, row, before=before)
     view = await _partnership_view(uow, actor, row)
-    after = _partnership_snapshot(view, row.revenue_share)
-    if after != before:
-        await uow.emit(  # status and validity decide the local lists
-            PartnershipChanged(
-                actor=actor,
-                entity_id=row.id,
-                action="update",
-                org_id=host.id,
-                before=before,
-                after=after,
-                partnership_id=row.id,
-            )
-        )
     await uow.commit()
     return view
-
-
-# --- grants --------------------------------------------------------------------------------------
