@@ -1,17 +1,21 @@
 """/access-decisions: the decision log over the API and as CSV. The host side sees every decision
 at its locations, a partner only those about its own tokens, a driver its own cards'; filters,
 newest-first keyset pages, the CSV export with the same filters, and the operator's question
-from docs/api.md answered in one query."""
+from docs/api.md answered in one query. The world is built once for the module's tests that only
+read it (each login made once); a test that adds decisions takes a database of its own."""
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from typing import Any
 
+import pytest
 from httpx import AsyncClient
 
 from depotshare.services.runtime import Runtime
+from tests.conftest import ModuleWorld
 from tests.support.partner_world import API, SUNDAY_0210, TUESDAY_0210, World, build, decide
 
 CSV_HEADER = [
@@ -30,6 +34,12 @@ CSV_HEADER = [
 ]
 
 
+@pytest.fixture
+async def world(client: AsyncClient, runtime: Runtime, module_world: ModuleWorld) -> World:
+    shared = await module_world("partners", lambda: build(client, runtime))
+    return replace(shared, client=client)  # the world's logins, this test's client
+
+
 async def _all(w: World, who: str, **params: Any) -> list[dict[str, Any]]:
     r = await w.get("access-decisions", who, limit=500, **params)
     assert r.status_code == 200, r.text
@@ -41,8 +51,8 @@ def _seen(items: list[dict[str, Any]]) -> list[tuple[str | None, str | None, str
     return sorted((d["station"], d["id_token"], d["decision"]) for d in items)
 
 
-async def test_each_side_sees_its_own_decisions(client: AsyncClient, runtime: Runtime) -> None:
-    w = await build(client, runtime)
+async def test_each_side_sees_its_own_decisions(world: World) -> None:
+    w = world
     depot = [
         ("HH-01", "A0000001", "Accepted"),
         ("HH-01", "A0000001", "NotAtThisTime"),
@@ -74,8 +84,8 @@ async def test_each_side_sees_its_own_decisions(client: AsyncClient, runtime: Ru
         assert (await w.get(f"access-decisions/{host_only['id']}", who)).status_code == 404
 
 
-async def test_decision_rows_name_the_grant_partner_and_reason(client: AsyncClient, runtime: Runtime) -> None:
-    w = await build(client, runtime)
+async def test_decision_rows_name_the_grant_partner_and_reason(world: World) -> None:
+    w = world
     rows = {(d["id_token"], d["decision"]): d for d in await _all(w, "host-admin")}
     accepted = rows[("A0000001", "Accepted")]
     assert accepted | {"id": 0, "hash": "", "prev_hash": "", "reason": ""} == {
@@ -103,9 +113,9 @@ async def test_decision_rows_name_the_grant_partner_and_reason(client: AsyncClie
     assert rows[("A0000001", "NotAtThisTime")]["reason"]
 
 
-async def test_why_could_this_driver_not_charge_at_0210(client: AsyncClient, runtime: Runtime) -> None:
+async def test_why_could_this_driver_not_charge_at_0210(client: AsyncClient, world: World) -> None:
     """The example of docs/api.md, verbatim."""
-    w = await build(client, runtime)
+    w = world
     url = (
         "/api/v1/access-decisions?location=depot-hamburg&token=A0000001"
         "&from=2026-03-08T02:00:00%2B01:00&to=2026-03-08T02:20:00%2B01:00"
@@ -125,8 +135,8 @@ async def test_why_could_this_driver_not_charge_at_0210(client: AsyncClient, run
         ]
 
 
-async def test_filters(client: AsyncClient, runtime: Runtime) -> None:
-    w = await build(client, runtime)
+async def test_filters(world: World) -> None:
+    w = world
     assert {d["decision"] for d in await _all(w, "host-admin", result="accepted")} == {"Accepted"}
     refused = await _all(w, "host-admin", result="refused")
     assert {d["decision"] for d in refused} == {"NotAtThisTime", "NotAtThisLocation", "Unknown"}
@@ -161,8 +171,8 @@ async def test_filters(client: AsyncClient, runtime: Runtime) -> None:
     assert r.status_code == 422
 
 
-async def test_pages_are_newest_first(client: AsyncClient, runtime: Runtime) -> None:
-    w = await build(client, runtime)
+async def test_pages_are_newest_first(world: World) -> None:
+    w = world
     everything = await _all(w, "host-admin")
     keys = [(d["at"], d["id"]) for d in everything]
     assert keys == sorted(keys, reverse=True)
@@ -181,7 +191,10 @@ def _csv(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-async def test_csv_export_with_the_same_filters(client: AsyncClient, runtime: Runtime) -> None:
+async def test_csv_export_with_the_same_filters(
+    client: AsyncClient, runtime: Runtime, module_world: ModuleWorld
+) -> None:
+    await module_world.own_database()  # it adds a decision
     w = await build(client, runtime)
     await decide(runtime, "HH-01", "=HYPERLINK(1)", SUNDAY_0210)
     for who in ("host-admin", "a-admin", "b-admin"):
@@ -216,7 +229,10 @@ async def test_csv_export_with_the_same_filters(client: AsyncClient, runtime: Ru
     assert r.status_code == 404
 
 
-async def test_a_large_export_streams_in_batches(client: AsyncClient, runtime: Runtime) -> None:
+async def test_a_large_export_streams_in_batches(
+    client: AsyncClient, runtime: Runtime, module_world: ModuleWorld
+) -> None:
+    await module_world.own_database()  # a world without the usual decisions, and it adds some
     w = await build(client, runtime, decisions=False)
     from depotshare.services.access import decisions as access_decisions
 

@@ -2,11 +2,13 @@
 Logged in as partner A's org_admin, every route family answers only partner A's own data: lists
 hold nothing of partner B or of the host, their objects answer 404 by key, filters by their
 organisation keys answer 404 or nothing, the CSV export holds nothing of theirs; and partner A
-manages its own tokens and drivers."""
+manages its own tokens and drivers. The world is built once for the module's tests that read it
+(each login made once); a test that makes its own objects there uses keys no other test uses; the
+tests in which partner A changes its own data take a database of their own."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from httpx import AsyncClient
 
 from depotshare.services.runtime import Runtime
 from tests.api.access.test_decisions_api import _csv
+from tests.conftest import ModuleWorld
 from tests.support.partner_world import API, World, build, email
 
 ME = "a-admin"
@@ -61,7 +64,14 @@ async def _others(w: World, family: str) -> list[str]:
 
 
 @pytest.fixture
-async def world(client: AsyncClient, runtime: Runtime) -> World:
+async def world(client: AsyncClient, runtime: Runtime, module_world: ModuleWorld) -> World:
+    shared = await module_world("partners", lambda: build(client, runtime))
+    return replace(shared, client=client)  # the world's logins, this test's client
+
+
+@pytest.fixture
+async def own_world(client: AsyncClient, runtime: Runtime, module_world: ModuleWorld) -> World:
+    await module_world.own_database()
     return await build(client, runtime)
 
 
@@ -172,18 +182,6 @@ async def test_the_hosts_internal_grants_are_invisible(world: World) -> None:
     assert (await w.get("internal-grants/host:fleet-days", "host-fm")).json()["priority"] == 2
 
 
-async def test_audit_log_holds_nothing_of_others(world: World) -> None:
-    w = world
-    await _manage_own(w)  # partner A writes something of its own
-    entries = await _listed(w, "audit-log")
-    assert entries, "partner A's own writes are in its audit log"
-    assert {e["org"] for e in entries} <= MY_ORGS
-    for entity in ("partnership", "grant", "token", "location", "station"):
-        assert all(e["org"] in MY_ORGS for e in await _listed(w, "audit-log", entity=entity))
-    for org in OTHER_ORGS:
-        assert (await w.get("audit-log", ME, org=org)).status_code == 404
-
-
 async def test_decision_export_holds_only_partner_a(world: World) -> None:
     w = world
     rows = _csv((await w.get("access-decisions", ME, format="csv")).text)
@@ -197,6 +195,18 @@ async def test_decision_export_holds_only_partner_a(world: World) -> None:
     ):
         assert len(_csv((await w.get("access-decisions", ME, format="csv", **params)).text)) == 1, params
     assert (await w.get("access-decisions", ME, format="csv", org="partner-b")).status_code == 404
+
+
+async def test_audit_log_holds_nothing_of_others(own_world: World) -> None:
+    w = own_world
+    await _manage_own(w)  # partner A writes something of its own
+    entries = await _listed(w, "audit-log")
+    assert entries, "partner A's own writes are in its audit log"
+    assert {e["org"] for e in entries} <= MY_ORGS
+    for entity in ("partnership", "grant", "token", "location", "station"):
+        assert all(e["org"] in MY_ORGS for e in await _listed(w, "audit-log", entity=entity))
+    for org in OTHER_ORGS:
+        assert (await w.get("audit-log", ME, org=org)).status_code == 404
 
 
 async def _manage_own(w: World) -> None:
@@ -231,8 +241,8 @@ async def _manage_own(w: World) -> None:
     assert (await c.patch(f"{API}/tokens/A0000001", json={"label": "Truck 7"}, headers=h)).status_code == 200
 
 
-async def test_partner_manages_its_own_tokens_and_drivers_only(world: World) -> None:
-    w = world
+async def test_partner_manages_its_own_tokens_and_drivers_only(own_world: World) -> None:
+    w = own_world
     await _manage_own(w)
     c, h = w.client, w.headers[ME]
     assert (await c.delete(f"{API}/tokens/A1B2C3D4", headers=h)).status_code == 204
