@@ -11,12 +11,12 @@ from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.ownership import reach, target_org
+from depotshare.services.common.ownership import target_org
 from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.names import FleetNames, StoredNames
 from depotshare.services.fleet.references import Reference
-from depotshare.services.fleet.writes import FleetKind, apply_write, delete_row, page, place, view_of
+from depotshare.services.fleet.writes import FleetKind, access, apply_write, delete_row, page, place, view_of
 from depotshare.store.fleet.cost_centres import CostCentres
 from depotshare.store.fleet.models import CostCentre
 from depotshare.store.orgs.models import Organisation
@@ -37,11 +37,15 @@ def _view(cc: CostCentre, names: FleetNames) -> CostCentreView:
     return CostCentreView(cc.id, names.org_key(cc.org_id) or "", cc.code, cc.name, cc.created_at)
 
 
-def _snapshot(view: CostCentreView) -> dict[str, object]:
-    return {"org": view.org, "code": view.code, "name": view.name}
-
-
-COST_CENTRE = FleetKind("cost_centre", CostCentre, CostCentres, lambda cc: cc.id, _view, _snapshot)
+COST_CENTRE = FleetKind(
+    "cost_centre",
+    CostCentre,
+    CostCentres,
+    COST_CENTRES,
+    lambda cc: cc.id,
+    _view,
+    frozenset({"id", "created_at"}),
+)
 
 
 async def resolve_cost_centre(
@@ -68,8 +72,7 @@ async def access_cost_centre(
     uow: UnitOfWork, actor: Actor, cc_id: int, action: Action = Action.READ
 ) -> CostCentre:
     """The only way to reach a cost centre: NotFound when absent or invisible."""
-    row = await uow.repo(CostCentres).get_scoped(actor.scope, cc_id, Action.READ)
-    return await reach(uow, actor, row, f"cost centre {cc_id}", COST_CENTRES, action)
+    return await access(uow, actor, COST_CENTRE, cc_id, action)
 
 
 async def list_cost_centres(

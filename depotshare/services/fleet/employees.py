@@ -11,21 +11,24 @@ from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
 from depotshare.domain.orgs import tree
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.ownership import reach, target_org
+from depotshare.services.common.ownership import target_org
 from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import COST_CENTRE_REF
 from depotshare.services.fleet.names import FleetNames, NameSource, StoredNames
-from depotshare.services.fleet.references import Reference, assign, in_reach, named
+from depotshare.services.fleet.references import Reference, assign, named
 from depotshare.services.fleet.writes import (
     Applied,
     Columns,
     FleetKind,
+    Patch,
+    access,
     apply_write,
     delete_row,
     page,
     patched,
     place,
+    resolve,
     view_of,
 )
 from depotshare.store.fleet.employees import Employees
@@ -48,14 +51,9 @@ class EmployeeView:
 
 
 @dataclass(frozen=True)
-class EmployeePatch:
-    """A partial update: only the fields named in `given` change (None there clears a field)."""
-
-    given: frozenset[str]
-    org: str | None = None
+class EmployeePatch(Patch):
     name: str | None = None
     email: str | None = None
-    cost_centre: str | None = None
     user: str | None = None
 
 
@@ -71,18 +69,7 @@ def _view(e: Employee, names: FleetNames) -> EmployeeView:
     )
 
 
-def _snapshot(view: EmployeeView) -> dict[str, object]:
-    return {
-        "key": view.key,
-        "org": view.org,
-        "name": view.name,
-        "email": view.email,
-        "cost_centre": view.cost_centre,
-        "user": view.user,
-    }
-
-
-EMPLOYEE = FleetKind("employee", Employee, Employees, lambda e: e.key, _view, _snapshot)
+EMPLOYEE = FleetKind("employee", Employee, Employees, EMPLOYEES, lambda e: e.key, _view)
 
 
 async def apply_employee(
@@ -99,16 +86,13 @@ async def employee_keys(uow: UnitOfWork, ids: Sequence[int | None]) -> dict[int,
 
 async def access_employee(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Employee:
     """The only way to reach an employee: NotFound when absent or invisible."""
-    row = await uow.repo(Employees).get_scoped(actor.scope, key, Action.READ)
-    return await reach(uow, actor, row, f"employee {key!r}", EMPLOYEES, action)
+    return await access(uow, actor, EMPLOYEE, key, action)
 
 
 async def resolve_employee(
     uow: UnitOfWork, actor: Actor, key: str, org: Organisation, path: str = "employee"
 ) -> Employee:
-    """The employee `key`, readable by the actor and of `org` or one of its ancestors."""
-    row = await uow.repo(Employees).get_scoped(actor.scope, key, Action.READ)
-    return in_reach(row, "employee", key, org, path)
+    return await resolve(uow, actor, EMPLOYEE, key, org, path)
 
 
 # How vehicles and tokens refer to an employee.

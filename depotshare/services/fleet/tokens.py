@@ -31,6 +31,7 @@ from depotshare.services.fleet.writes import (
     Applied,
     Columns,
     FleetKind,
+    Patch,
     apply_write,
     delete_row,
     page,
@@ -71,11 +72,7 @@ class TokenView:
 
 
 @dataclass(frozen=True)
-class TokenPatch:
-    """A partial update: only the fields named in `given` change (None there clears a field)."""
-
-    given: frozenset[str]
-    org: str | None = None
+class TokenPatch(Patch):
     type: TokenType | None = None
     status: TokenStatus | None = None
     valid_from: date | None = None
@@ -84,7 +81,6 @@ class TokenPatch:
     label: str | None = None
     employee: str | None = None
     vehicle: str | None = None
-    cost_centre: str | None = None
 
 
 def _view(t: Token, names: FleetNames) -> TokenView:
@@ -104,23 +100,7 @@ def _view(t: Token, names: FleetNames) -> TokenView:
     )
 
 
-def _snapshot(view: TokenView) -> dict[str, object]:
-    return {
-        "uid": view.uid,
-        "org": view.org,
-        "type": view.type.value,
-        "status": view.status.value,
-        "valid_from": view.valid_from.isoformat() if view.valid_from else None,
-        "valid_until": view.valid_until.isoformat() if view.valid_until else None,
-        "group": view.group,
-        "label": view.label,
-        "employee": view.employee,
-        "vehicle": view.vehicle,
-        "cost_centre": view.cost_centre,
-    }
-
-
-TOKEN = FleetKind("token", Token, Tokens, lambda t: t.uid, _view, _snapshot)
+TOKEN = FleetKind("token", Token, Tokens, TOKENS, lambda t: t.uid, _view)
 
 
 async def apply_token(

@@ -9,22 +9,25 @@ from datetime import datetime
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.common.ownership import reach, target_org
+from depotshare.services.common.ownership import target_org
 from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import COST_CENTRE_REF
 from depotshare.services.fleet.employees import EMPLOYEE_REF
 from depotshare.services.fleet.names import FleetNames, NameSource, StoredNames
-from depotshare.services.fleet.references import Reference, assign, in_reach, named
+from depotshare.services.fleet.references import Reference, assign, named
 from depotshare.services.fleet.writes import (
     Applied,
     Columns,
     FleetKind,
+    Patch,
+    access,
     apply_write,
     delete_row,
     page,
     patched,
     place,
+    resolve,
     view_of,
 )
 from depotshare.store.fleet.models import Vehicle
@@ -47,14 +50,9 @@ class VehicleView:
 
 
 @dataclass(frozen=True)
-class VehiclePatch:
-    """A partial update: only the fields named in `given` change (None there clears a field)."""
-
-    given: frozenset[str]
-    org: str | None = None
+class VehiclePatch(Patch):
     plate: str | None = None
     description: str | None = None
-    cost_centre: str | None = None
     employee: str | None = None
 
 
@@ -70,18 +68,7 @@ def _view(v: Vehicle, names: FleetNames) -> VehicleView:
     )
 
 
-def _snapshot(view: VehicleView) -> dict[str, object]:
-    return {
-        "key": view.key,
-        "org": view.org,
-        "plate": view.plate,
-        "description": view.description,
-        "cost_centre": view.cost_centre,
-        "employee": view.employee,
-    }
-
-
-VEHICLE = FleetKind("vehicle", Vehicle, Vehicles, lambda v: v.key, _view, _snapshot)
+VEHICLE = FleetKind("vehicle", Vehicle, Vehicles, VEHICLES, lambda v: v.key, _view)
 
 
 async def apply_vehicle(
@@ -98,16 +85,13 @@ async def vehicle_keys(uow: UnitOfWork, ids: Sequence[int | None]) -> dict[int, 
 
 async def access_vehicle(uow: UnitOfWork, actor: Actor, key: str, action: Action = Action.READ) -> Vehicle:
     """The only way to reach a vehicle: NotFound when absent or invisible."""
-    row = await uow.repo(Vehicles).get_scoped(actor.scope, key, Action.READ)
-    return await reach(uow, actor, row, f"vehicle {key!r}", VEHICLES, action)
+    return await access(uow, actor, VEHICLE, key, action)
 
 
 async def resolve_vehicle(
     uow: UnitOfWork, actor: Actor, key: str, org: Organisation, path: str = "vehicle"
 ) -> Vehicle:
-    """The vehicle `key`, readable by the actor and of `org` or one of its ancestors."""
-    row = await uow.repo(Vehicles).get_scoped(actor.scope, key, Action.READ)
-    return in_reach(row, "vehicle", key, org, path)
+    return await resolve(uow, actor, VEHICLE, key, org, path)
 
 
 # How tokens refer to a vehicle.

@@ -5,22 +5,23 @@ that the REST use cases and the import both take, and a deletion that says what 
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Generic, TypeVar
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.events import Changed
-from depotshare.domain.orgs.roles import Resource
+from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common import changes
 from depotshare.services.common.changes import Event
-from depotshare.services.common.ownership import org_by_id, target_org
+from depotshare.services.common.ownership import org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.names import FleetNames, NameSource, read_names
-from depotshare.services.fleet.references import Referenced, ensure_not_stranded
+from depotshare.services.fleet.references import Referenced, ensure_not_stranded, in_reach
 from depotshare.services.orgs.organisations import subtree_filter
-from depotshare.store.common.repository import Repository
 from depotshare.store.fleet.models import CostCentre, Employee, Token, Vehicle
 from depotshare.store.orgs.models import Organisation
 
@@ -36,10 +37,53 @@ class FleetKind(Generic[Row, View]):
 
     entity: str  # as the audit log names it
     model: type[Row]
-    repo: type[Repository]
+    repo: type[Any]  # its repository: get_scoped(scope, key, action), add, delete
+    resource: Resource
     key: Callable[[Row], str | int]  # the key the audit log files it under
     view: Callable[[Row, FleetNames], View]
-    snapshot: Callable[[View], dict[str, object]]  # the one shape of its audit pictures
+    hidden: frozenset[str] = frozenset({"created_at"})  # view fields its audit pictures leave out
+
+    @property
+    def what(self) -> str:
+        return self.entity.replace("_", " ")
+
+    def snapshot(self, view: View) -> dict[str, object]:
+        """The one shape of its audit pictures: its view as JSON, less the hidden fields."""
+        return {name: _plain(value) for name, value in vars(view).items() if name not in self.hidden}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A partial update: only the fields named in `given` change (None there clears a field)."""
+
+    given: frozenset[str]
+    org: str | None = None
+    cost_centre: str | None = None
+
+
+async def access(
+    uow: UnitOfWork, actor: Actor, kind: FleetKind[Row, View], key: str | int, action: Action
+) -> Row:
+    """The only way to reach a fleet object by its key: NotFound when absent or invisible, Forbidden
+    when visible but not writable."""
+    row: Row | None = await uow.repo(kind.repo).get_scoped(actor.scope, key, Action.READ)
+    return await reach(uow, actor, row, f"{kind.what} {key!r}", kind.resource, action)
+
+
+async def resolve(
+    uow: UnitOfWork, actor: Actor, kind: FleetKind[Row, View], key: str, org: Organisation, path: str
+) -> Row:
+    """The object `key` a reference names: readable by the actor, of `org` or one of its ancestors."""
+    row: Row | None = await uow.repo(kind.repo).get_scoped(actor.scope, key, Action.READ)
+    return in_reach(row, kind.what, key, org, path)
 
 
 @dataclass(frozen=True)
