@@ -1,6 +1,8 @@
 """Remote commands over the API against an in-memory fake of the StationCommands port: each body
 becomes the right protocol-neutral command, the station's answer comes back, offline / timeout /
-CALLERROR become 409 / 504 / 502 problem+json, who may send what, and every attempt is audited."""
+CALLERROR become 409 / 504 / 502 problem+json, who may send what, and every attempt is audited.
+The world (organisations, users logged in once, the depot's stations, two cards) is built once for
+the module: a test only adds its own audit entries and decisions to it, and reads those only."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from depotshare.domain.charging.commands import Command, CommandResult
 from depotshare.domain.common.errors import InvalidInput, StationError, StationOffline, StationTimeout
 from depotshare.domain.orgs.roles import Role
 from depotshare.services.runtime import Runtime
+from tests.conftest import ModuleWorld
 from tests.support.charging_rows import access_decisions
 from tests.support.helpers import login, make_tree, make_user
 
@@ -53,18 +56,28 @@ async def fake(client: AsyncClient, runtime: Runtime) -> AsyncIterator[FakeStati
     runtime.station_commands = saved
 
 
+USERS = {
+    "root@example.com": [(Role.PLATFORM_ADMIN, None)],
+    "admin@holding.example": [(Role.ORG_ADMIN, "holding")],
+    "fac@north.example": [(Role.FACILITY_MANAGER, "north")],
+    "fac@south.example": [(Role.FACILITY_MANAGER, "south")],
+    "fleet@north.example": [(Role.FLEET_MANAGER, "north")],
+    "both@north.example": [(Role.FACILITY_MANAGER, "north"), (Role.FLEET_MANAGER, "north")],
+}
+Logins = dict[str, dict[str, str]]  # email -> headers
+
+
 @pytest.fixture
-async def world(client: AsyncClient, runtime: Runtime) -> None:
+async def world(client: AsyncClient, runtime: Runtime, module_world: ModuleWorld) -> Logins:
+    return await module_world("depot", lambda: _build(client, runtime))
+
+
+async def _build(client: AsyncClient, runtime: Runtime) -> Logins:
     await make_tree(runtime, TREE)
-    await make_user(runtime, "root@example.com", (Role.PLATFORM_ADMIN, None))
-    await make_user(runtime, "admin@holding.example", (Role.ORG_ADMIN, "holding"))
-    await make_user(runtime, "fac@north.example", (Role.FACILITY_MANAGER, "north"))
-    await make_user(runtime, "fac@south.example", (Role.FACILITY_MANAGER, "south"))
-    await make_user(runtime, "fleet@north.example", (Role.FLEET_MANAGER, "north"))
-    await make_user(
-        runtime, "both@north.example", (Role.FACILITY_MANAGER, "north"), (Role.FLEET_MANAGER, "north")
-    )
-    root = await login(client, "root@example.com")
+    for email, roles in USERS.items():
+        await make_user(runtime, email, *roles)
+    logins = {email: await login(client, email) for email in USERS}
+    root = logins["root@example.com"]
     for path, body in [
         ("locations", {"key": "depot-hamburg", "org": "north", "name": "Hamburg"}),
         ("stations", {"id": "HH-01", "location": "depot-hamburg"}),
@@ -74,10 +87,30 @@ async def world(client: AsyncClient, runtime: Runtime) -> None:
     ]:
         r = await client.post(f"/api/v1/{path}", json=body, headers=root)
         assert r.status_code == 201, r.text
+    return logins
 
 
 def _url(name: str, station: str = "HH-01") -> str:
     return f"{API}/{station}/commands/{name}"
+
+
+async def _audit(client: AsyncClient, admin: dict[str, str], **params: str) -> list[dict[str, Any]]:
+    """The audit entries, newest first."""
+    entries: list[dict[str, Any]] = (
+        await client.get("/api/v1/audit-log", headers=admin, params=params)
+    ).json()["items"]
+    return entries
+
+
+async def _audited_since(
+    client: AsyncClient, admin: dict[str, str], newest: int, **params: str
+) -> list[dict[str, Any]]:
+    """The audit entries written after entry `newest` (those of the tests before are older)."""
+    return [e for e in await _audit(client, admin, **params) if e["id"] > newest]
+
+
+async def _newest(client: AsyncClient, admin: dict[str, str]) -> int:
+    return max((e["id"] for e in await _audit(client, admin, limit="1")), default=0)
 
 
 VARIABLE = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}
@@ -142,13 +175,13 @@ COMMANDS: list[tuple[str, dict[str, Any] | None, Command]] = [
 async def test_each_command_reaches_the_station(
     client: AsyncClient,
     runtime: Runtime,
-    world: None,
+    world: Logins,
     fake: FakeStationCommands,
     name: str,
     body: dict[str, Any] | None,
     expected: Command,
 ) -> None:
-    admin = await login(client, "admin@holding.example")
+    admin = world["admin@holding.example"]
     fake.script.append(CommandResult("Anything", "Accepted", {"status": "Accepted", "extra": [1]}))
     r = await client.post(_url(name), json=body, headers=admin)
     assert r.status_code == 200, r.text
@@ -160,8 +193,9 @@ async def test_each_command_reaches_the_station(
     assert fake.calls == [("HH-01", expected, runtime.settings.ocpp_command_timeout_s)]
 
 
-async def test_answer_and_audit(client: AsyncClient, world: None, fake: FakeStationCommands) -> None:
-    fac = await login(client, "fac@north.example")
+async def test_answer_and_audit(client: AsyncClient, world: Logins, fake: FakeStationCommands) -> None:
+    fac, admin = world["fac@north.example"], world["admin@holding.example"]
+    newest = await _newest(client, admin)
     fake.script.append(
         CommandResult(
             "GetConfiguration",
@@ -175,12 +209,7 @@ async def test_answer_and_audit(client: AsyncClient, world: None, fake: FakeStat
     assert r.status_code == 200, r.text
     assert r.json()["status"] is None and r.json()["payload"]["configurationKey"][0]["value"] == "300"
     assert fake.calls[0][2] == 5.0
-    admin = await login(client, "admin@holding.example")
-    entries = (
-        await client.get(
-            "/api/v1/audit-log", headers=admin, params={"entity": "station", "entity_id": "HH-01"}
-        )
-    ).json()["items"]
+    entries = await _audited_since(client, admin, newest, entity="station", entity_id="HH-01")
     command = next(e for e in entries if e["action"] == "command")
     assert command["actor"] == "fac@north.example" and command["org"] == "north"
     assert command["after"] == {
@@ -203,14 +232,15 @@ async def test_answer_and_audit(client: AsyncClient, world: None, fake: FakeStat
 )
 async def test_failures_are_problems_and_audited(
     client: AsyncClient,
-    world: None,
+    world: Logins,
     fake: FakeStationCommands,
     failure: Exception | None,
     status: int,
     title: str,
     outcome: str,
 ) -> None:
-    admin = await login(client, "admin@holding.example")
+    admin = world["admin@holding.example"]
+    newest = await _newest(client, admin)
     station = "HH-02" if failure is None else "HH-01"
     if failure is not None:
         fake.script.append(failure)
@@ -218,17 +248,15 @@ async def test_failures_are_problems_and_audited(
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["title"] == title
-    entries = (await client.get("/api/v1/audit-log", headers=admin, params={"entity_id": station})).json()[
-        "items"
-    ]
+    entries = await _audited_since(client, admin, newest, entity_id=station)
     assert entries[0]["action"] == "command" and entries[0]["after"]["outcome"] == outcome
     assert entries[0]["after"]["request"] == {"kind": "hard"}
 
 
-async def test_no_gateway_means_not_connected(client: AsyncClient, runtime: Runtime, world: None) -> None:
+async def test_no_gateway_means_not_connected(client: AsyncClient, runtime: Runtime, world: Logins) -> None:
     saved, runtime.station_commands = runtime.station_commands, None
     try:
-        admin = await login(client, "admin@holding.example")
+        admin = world["admin@holding.example"]
         r = await client.post(_url("clear-cache"), headers=admin)
         assert r.status_code == 409, r.text
         assert "not connected" in r.json()["detail"]
@@ -247,9 +275,9 @@ async def test_no_gateway_means_not_connected(client: AsyncClient, runtime: Runt
     ],
 )
 async def test_who_may_send(
-    client: AsyncClient, world: None, fake: FakeStationCommands, email: str, status: int
+    client: AsyncClient, world: Logins, fake: FakeStationCommands, email: str, status: int
 ) -> None:
-    h = await login(client, email)
+    h = world[email]
     r = await client.post(_url("reset"), json={}, headers=h)
     assert r.status_code == status, r.text
     assert len(fake.calls) == (1 if status == 200 else 0)
@@ -265,9 +293,9 @@ async def test_who_may_send(
     ],
 )
 async def test_raw_calls_are_for_admins(
-    client: AsyncClient, world: None, fake: FakeStationCommands, email: str, status: int
+    client: AsyncClient, world: Logins, fake: FakeStationCommands, email: str, status: int
 ) -> None:
-    h = await login(client, email)
+    h = world[email]
     r = await client.post(
         _url("raw"), json={"action": "SendLocalList", "payload": {"listVersion": 1}}, headers=h
     )
@@ -292,14 +320,15 @@ async def test_raw_calls_are_for_admins(
 async def test_remote_start_needs_a_readable_token(
     client: AsyncClient,
     runtime: Runtime,
-    world: None,
+    world: Logins,
     fake: FakeStationCommands,
     email: str,
     id_token: str,
     status: int,
     sent: str | None,
 ) -> None:
-    h = await login(client, email)
+    h = world[email]
+    logged = len(await access_decisions(runtime))  # by the tests before, in the module's world
     r = await client.post(_url("remote-start"), json={"id_token": id_token}, headers=h)
     assert r.status_code == status, r.text
     if status == 409:
@@ -309,7 +338,7 @@ async def test_remote_start_needs_a_readable_token(
     else:
         assert fake.calls[0][1] == cmd.RemoteStart(sent, None)
     if status in (200, 409):  # decided by the access rules, and logged as a remote start
-        [decision] = await access_decisions(runtime)
+        [decision] = (await access_decisions(runtime))[logged:]
         assert (decision.source, decision.decision == "Accepted") == ("Remote", status == 200)
 
 
@@ -342,14 +371,14 @@ async def test_remote_start_needs_a_readable_token(
 )
 async def test_bad_bodies_name_the_field(
     client: AsyncClient,
-    world: None,
+    world: Logins,
     fake: FakeStationCommands,
     name: str,
     body: dict[str, Any],
     params: dict[str, Any],
     field: str,
 ) -> None:
-    admin = await login(client, "admin@holding.example")
+    admin = world["admin@holding.example"]
     r = await client.post(_url(name), json=body, headers=admin, params=params)
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -358,9 +387,9 @@ async def test_bad_bodies_name_the_field(
 
 
 async def test_unknown_station_and_command(
-    client: AsyncClient, world: None, fake: FakeStationCommands
+    client: AsyncClient, world: Logins, fake: FakeStationCommands
 ) -> None:
-    admin = await login(client, "admin@holding.example")
+    admin = world["admin@holding.example"]
     assert (await client.post(_url("reset", "NOPE"), json={}, headers=admin)).status_code == 404
     assert (await client.post(_url("self-destruct"), json={}, headers=admin)).status_code == 404
     assert (await client.post(_url("reset"), json={})).status_code == 401
