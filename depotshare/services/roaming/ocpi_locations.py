@@ -15,6 +15,7 @@ from typing import Any
 
 from depotshare.domain.common.errors import NotFound
 from depotshare.domain.roaming.ocpi_locations import EvseStatus, evse_status
+from depotshare.services.common.copying import copy_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.sites.connected_stations import is_online
 from depotshare.services.sites.stations import station_evses
@@ -138,21 +139,11 @@ async def _snapshots(
         loc = f.location
         assert loc.street and loc.city and loc.country  # repo.exposed() requires them
         assert loc.latitude is not None and loc.longitude is not None
+        allowed_to = [] if loc.publish else list(loc.publish_allowed_to or [])
+        shown = by_location.get(loc.id, [])
         out.append(
-            LocationSnapshot(
-                key=loc.key,
-                name=loc.name,
-                street=loc.street,
-                city=loc.city,
-                postal_code=loc.postal_code,
-                country=loc.country,
-                latitude=loc.latitude,
-                longitude=loc.longitude,
-                timezone=loc.timezone,
-                publish=loc.publish,
-                publish_allowed_to=[] if loc.publish else list(loc.publish_allowed_to or []),
-                evses=by_location.get(loc.id, []),
-                last_updated=f.last_updated,
+            copy_of(
+                LocationSnapshot, loc, publish_allowed_to=allowed_to, evses=shown, last_updated=f.last_updated
             )
         )
     return out

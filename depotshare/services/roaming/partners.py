@@ -14,6 +14,7 @@ from depotshare.domain.common.errors import Conflict, Forbidden, NotFound, Unaut
 from depotshare.domain.roaming import parties as roaming
 from depotshare.domain.roaming.parties import PartnerStatus, PartyRole
 from depotshare.services.common.changes import created, deleted, updated
+from depotshare.services.common.copying import copy_of
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.store.roaming.models import RoamingPartner
@@ -53,16 +54,7 @@ class OcpiParty:
 
 
 def _view(row: RoamingPartner) -> RoamingPartnerView:
-    return RoamingPartnerView(
-        row.key,
-        row.name,
-        row.country_code,
-        row.party_id,
-        row.role,
-        row.status,
-        row.created_at,
-        row.updated_at,
-    )
+    return copy_of(RoamingPartnerView, row)
 
 
 def _issued(row: RoamingPartner, token: str) -> IssuedRoamingPartner:
@@ -71,14 +63,7 @@ def _issued(row: RoamingPartner, token: str) -> IssuedRoamingPartner:
 
 def partner_snapshot(row: RoamingPartner) -> dict[str, Any]:
     """What the audit log keeps: never the token nor its hash."""
-    return {
-        "key": row.key,
-        "name": row.name,
-        "country_code": row.country_code,
-        "party_id": row.party_id,
-        "role": row.role,
-        "status": row.status,
-    }
+    return {name: getattr(row, name) for name in ("key", "name", *PARTY, "status")}
 
 
 def _require_admin(actor: Actor) -> None:

@@ -20,6 +20,7 @@ from depotshare.domain.sites import assets
 from depotshare.domain.sites.assets import Address, Coordinates
 from depotshare.domain.sites.events import LocationChanged
 from depotshare.services.common.changes import created, deleted, updated
+from depotshare.services.common.copying import copy_of
 from depotshare.services.common.ownership import org_by_id, reach, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
@@ -74,24 +75,20 @@ class LocationSpec:
     publish_allowed_to: list[dict[str, Any]] | None = None
 
 
-def _view(loc: Location, org_key: str, employee_key: str | None) -> LocationView:
-    coords = None
+def _place(loc: Location) -> dict[str, Any]:
+    """The address and coordinates of a stored location (each column on its own in the row)."""
+    coordinates = None
     if loc.latitude is not None and loc.longitude is not None:
-        coords = Coordinates(loc.latitude, loc.longitude)
-    return LocationView(
-        id=loc.id,
-        key=loc.key,
-        org=org_key,
-        name=loc.name,
-        timezone=loc.timezone,
-        address=Address(loc.street, loc.city, loc.postal_code, loc.country),
-        coordinates=coords,
-        publish=loc.publish,
-        grid_limit_kw=loc.grid_limit_kw,
-        home=HomeView(employee_key) if loc.is_home else None,
-        admit_station_prefix=loc.admit_station_prefix,
-        created_at=loc.created_at,
-    )
+        coordinates = Coordinates(loc.latitude, loc.longitude)
+    return {
+        "address": Address(loc.street, loc.city, loc.postal_code, loc.country),
+        "coordinates": coordinates,
+    }
+
+
+def _view(loc: Location, org_key: str, employee_key: str | None) -> LocationView:
+    home = HomeView(employee_key) if loc.is_home else None
+    return copy_of(LocationView, loc, org=org_key, home=home, **_place(loc))
 
 
 async def _one_view(uow: UnitOfWork, loc: Location) -> LocationView:
@@ -202,23 +199,8 @@ async def _check_prefix_free(uow: UnitOfWork, spec: LocationSpec, loc: Location 
 
 def spec_of(loc: Location, org: str, home_employee: str | None) -> LocationSpec:
     """The location as it is stored, given the keys of its organisation and home employee."""
-    coordinates = None
-    if loc.latitude is not None and loc.longitude is not None:
-        coordinates = Coordinates(loc.latitude, loc.longitude)
-    return LocationSpec(
-        key=loc.key,
-        org=org,
-        name=loc.name,
-        timezone=loc.timezone,
-        address=Address(loc.street, loc.city, loc.postal_code, loc.country),
-        coordinates=coordinates,
-        publish=loc.publish,
-        grid_limit_kw=loc.grid_limit_kw,
-        home=loc.is_home,
-        home_employee=home_employee if loc.is_home else None,
-        admit_station_prefix=loc.admit_station_prefix,
-        publish_allowed_to=loc.publish_allowed_to,
-    )
+    employee = home_employee if loc.is_home else None
+    return copy_of(LocationSpec, loc, org=org, home=loc.is_home, home_employee=employee, **_place(loc))
 
 
 def _write(loc: Location, spec: LocationSpec, org_id: int, employee_id: int | None) -> None:

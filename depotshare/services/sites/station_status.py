@@ -10,6 +10,7 @@ from datetime import datetime
 from depotshare.domain.charging.registration import RegistrationStatus
 from depotshare.domain.common.actor import Actor
 from depotshare.services.charging.queries import decode_time_cursor, encode_time_cursor, open_sessions_at
+from depotshare.services.common.copying import copy_of
 from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.sites.stations import access_station, registration_of, station_online
@@ -71,20 +72,8 @@ async def get_status(uow: UnitOfWork, actor: Actor, station_id: str) -> StationS
     connectors = []
     for c in statuses:
         current = _open_session_at(open_sessions, c.evse_id, c.connector_id)
-        connectors.append(
-            ConnectorStatusView(
-                evse_id=c.evse_id,
-                connector_id=c.connector_id,
-                status=c.status,
-                error_code=c.error_code,
-                info=c.info,
-                vendor_id=c.vendor_id,
-                vendor_error_code=c.vendor_error_code,
-                at=c.at,
-                session=current.id if current else None,
-                transaction_id=current.transaction_id if current else None,
-            )
-        )
+        session, transaction = (current.id, current.transaction_id) if current else (None, None)
+        connectors.append(copy_of(ConnectorStatusView, c, session=session, transaction_id=transaction))
     return StationStatusView(
         id=station.ocpp_id,
         registration_status=registration_of(station.registration_status),
@@ -104,18 +93,6 @@ async def list_status_history(
         station.id, before=decode_time_cursor(cursor), limit=limit + 1
     )
     kept = rows[:limit]
-    items = [
-        StatusEventView(
-            e.evse_id,
-            e.connector_id,
-            e.status,
-            e.error_code,
-            e.info,
-            e.vendor_error_code,
-            e.at,
-            e.received_at,
-        )
-        for e in kept
-    ]
+    items = [copy_of(StatusEventView, e) for e in kept]
     more = len(rows) > limit and kept
     return Page(items, encode_time_cursor(kept[-1].at, kept[-1].id) if more else None)

@@ -21,6 +21,7 @@ from depotshare.domain.sites.assets import EvseSpec
 from depotshare.domain.sites.events import StationChanged
 from depotshare.services.common.access import found, require
 from depotshare.services.common.changes import Snapshot, created, deleted, updated
+from depotshare.services.common.copying import copy_of
 from depotshare.services.common.ownership import org_by_id
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
@@ -112,24 +113,16 @@ async def _views(uow: UnitOfWork, stations: Sequence[ChargingStation]) -> dict[i
     out: dict[int, StationView] = {}
     for s in stations:
         location_key, org_id = locations[s.location_id]
-        out[s.id] = StationView(
+        out[s.id] = copy_of(
+            StationView,
+            s,
             id=s.ocpp_id,
             location=location_key,
             org=orgs[org_id],
-            vendor=s.vendor,
-            model=s.model,
-            serial_number=s.serial_number,
-            firmware_version=s.firmware_version,
             has_password=s.password_hash is not None,
             evses=[evse_view(e, cs) for e, cs in evses[s.id]],
             registration_status=registration_of(s.registration_status),
-            protocol=s.protocol,
-            connected=s.connected,
             online=station_online(s, now),
-            connected_at=s.connected_at,
-            last_seen_at=s.last_seen_at,
-            last_boot_at=s.last_boot_at,
-            created_at=s.created_at,
         )
     return out
 
