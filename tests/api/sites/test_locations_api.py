@@ -12,7 +12,8 @@ from depotshare.domain.orgs.roles import Role
 from depotshare.services.runtime import Runtime
 from depotshare.store.fleet.models import Employee
 from depotshare.store.orgs.organisations import Organisations
-from tests.support.helpers import login, make_tree, make_user
+from tests.api.sites.world import make_sites_world
+from tests.support.helpers import assert_refused, every_page, login, make_user
 
 TREE = {"holding": None, "north": "holding", "north-site": "north", "south": "holding", "other": None}
 API = "/api/v1/locations"
@@ -30,12 +31,7 @@ DEPOT: dict[str, Any] = {
 
 
 async def _setup(runtime: Runtime) -> None:
-    await make_tree(runtime, TREE)
-    await make_user(runtime, "admin@holding.example", (Role.ORG_ADMIN, "holding"))
-    await make_user(runtime, "fac@holding.example", (Role.FACILITY_MANAGER, "holding"))
-    await make_user(runtime, "fac@north.example", (Role.FACILITY_MANAGER, "north"))
-    await make_user(runtime, "fac@south.example", (Role.FACILITY_MANAGER, "south"))
-    await make_user(runtime, "fleet@north.example", (Role.FLEET_MANAGER, "north"))
+    await make_sites_world(runtime, TREE)
 
 
 async def _employee(runtime: Runtime, org: str, key: str) -> None:
@@ -113,16 +109,7 @@ async def test_filters_and_pages(client: AsyncClient, runtime: Runtime) -> None:
     assert await _keys(client, h, home="true") == set()
     assert (await client.get(API, headers=h, params={"org": "nowhere"})).status_code == 404
 
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        page = (await client.get(API, headers=h, params=params)).json()
-        assert len(page["items"]) <= 2
-        seen += [loc["key"] for loc in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    seen = [loc["key"] for loc in await every_page(client, API, h, limit=2)]
     assert seen == ["n-1", "n-2", "n-3", "s-1", "s-2"]
     r = await client.get(API, headers=h, params={"cursor": "abc"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cursor"
@@ -254,12 +241,7 @@ async def test_bad_create_writes_nothing(
     h = await login(client, "fac@north.example")
     admin = await login(client, "admin@holding.example")
     r = await client.post(API, json={**DEPOT, "key": "new-depot", **change}, headers=h)
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    if status == 404:  # an organisation out of reach is as good as absent: named in the detail
-        assert field in r.json()["detail"]
-    else:
-        assert r.json()["errors"][0]["field"] == field
+    assert_refused(r, status, field)  # an organisation out of reach is as good as absent: named in the detail
     assert await _keys(client, admin) == set()
     assert await _audit(client, admin) == []
 

@@ -14,13 +14,13 @@ from sqlalchemy import select
 
 from depotshare.config import Settings
 from depotshare.domain.common.errors import InvalidInput
-from depotshare.domain.orgs.roles import Role
 from depotshare.domain.setup import read_text
 from depotshare.services.runtime import Runtime
 from depotshare.services.setup import exporter, importer
 from depotshare.store.sites.models import Location
+from tests.api.sites.world import make_sites, make_sites_world
 from tests.support.charging_rows import add_session, add_status, set_live
-from tests.support.helpers import SYSTEM, login, make_tree, make_user
+from tests.support.helpers import SYSTEM, every_page, login
 
 API = "/api/v1/stations"
 TREE = {"holding": None, "north": "holding", "south": "holding"}
@@ -32,22 +32,9 @@ def t(minute: int) -> datetime:
 
 @pytest.fixture
 async def world(client: AsyncClient, runtime: Runtime) -> None:
-    await make_tree(runtime, TREE)
-    await make_user(runtime, "admin@holding.example", (Role.ORG_ADMIN, "holding"))
-    await make_user(runtime, "fac@north.example", (Role.FACILITY_MANAGER, "north"))
-    await make_user(runtime, "fac@south.example", (Role.FACILITY_MANAGER, "south"))
-    await make_user(runtime, "fleet@north.example", (Role.FLEET_MANAGER, "north"))
-    admin = await login(client, "admin@holding.example")
-    for path, body in [
-        ("locations", {"key": "depot-hamburg", "org": "north", "name": "Hamburg"}),
-        ("locations", {"key": "depot-munich", "org": "south", "name": "Munich"}),
-        ("stations", {"id": "HH-01", "location": "depot-hamburg"}),
-        ("stations", {"id": "HH-02", "location": "depot-hamburg"}),
-        ("stations", {"id": "HH-03", "location": "depot-hamburg"}),
-        ("stations", {"id": "MU-01", "location": "depot-munich"}),
-    ]:
-        r = await client.post(f"/api/v1/{path}", json=body, headers=admin)
-        assert r.status_code == 201, r.text
+    await make_sites_world(runtime, TREE)
+    places = {"depot-hamburg": ("north", ["HH-01", "HH-02", "HH-03"]), "depot-munich": ("south", ["MU-01"])}
+    await make_sites(runtime, places)
 
 
 async def _ids(client: AsyncClient, headers: dict[str, str], **params: Any) -> set[str]:
@@ -199,16 +186,8 @@ async def test_status_history_pages_newest_first(client: AsyncClient, runtime: R
         await add_status(runtime, "HH-01", 1, 1, status, t(minute))
     await add_status(runtime, "HH-02", 1, 1, "Faulted", t(9))
     fac = await login(client, "fac@north.example")
-    walked: list[tuple[str, str]] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
-        r = await client.get(f"{API}/HH-01/status-history", headers=fac, params=params)
-        assert r.status_code == 200, r.text
-        walked += [(e["at"], e["status"]) for e in r.json()["items"]]
-        cursor = r.json()["next_cursor"]
-        if cursor is None:
-            break
+    history = await every_page(client, f"{API}/HH-01/status-history", fac, limit=2)
+    walked = [(e["at"], e["status"]) for e in history]
     assert walked == [
         ("2026-03-01T10:04:00Z", "Available"),  # same time: the later report first
         ("2026-03-01T10:04:00Z", "Finishing"),

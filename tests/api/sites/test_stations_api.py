@@ -14,7 +14,8 @@ from depotshare.services.orgs import security
 from depotshare.services.runtime import Runtime
 from depotshare.store.common.models import AuditEntry
 from depotshare.store.sites.models import ChargingStation, Connector, Evse
-from tests.support.helpers import login, make_tree, make_user
+from tests.api.sites.world import make_sites_world
+from tests.support.helpers import assert_refused, every_page, login, make_user
 
 TREE = {"holding": None, "north": "holding", "north-site": "north", "south": "holding"}
 API = "/api/v1/stations"
@@ -33,12 +34,7 @@ STATION: dict[str, Any] = {
 
 
 async def _setup(client: AsyncClient, runtime: Runtime) -> None:
-    await make_tree(runtime, TREE)
-    await make_user(runtime, "admin@holding.example", (Role.ORG_ADMIN, "holding"))
-    await make_user(runtime, "fac@holding.example", (Role.FACILITY_MANAGER, "holding"))
-    await make_user(runtime, "fac@north.example", (Role.FACILITY_MANAGER, "north"))
-    await make_user(runtime, "fac@south.example", (Role.FACILITY_MANAGER, "south"))
-    await make_user(runtime, "fleet@north.example", (Role.FLEET_MANAGER, "north"))
+    await make_sites_world(runtime, TREE)
     admin = await login(client, "admin@holding.example")
     for key, org in [("depot-hamburg", "north-site"), ("depot-kiel", "north"), ("depot-munich", "south")]:
         body = {"key": key, "org": org, "name": key.title(), "timezone": "Europe/Berlin"}
@@ -186,15 +182,7 @@ async def test_filters_and_pages(client: AsyncClient, runtime: Runtime) -> None:
     assert await _ids(client, h, q="01", org="north") == {"HH-01", "KI-01"}
     assert (await client.get(API, headers=h, params={"location": "nowhere"})).status_code == 404
 
-    seen: list[str] = []
-    cursor = None
-    while True:
-        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-        page = (await client.get(API, headers=h, params=params)).json()
-        seen += [s["id"] for s in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+    seen = [s["id"] for s in await every_page(client, API, h, limit=2)]
     assert seen == ["HH-01", "HH-02", "KI-01", "MU-01", "MU-02"]
 
 
@@ -299,12 +287,7 @@ async def test_bad_create_writes_nothing(
     h = await login(client, "fac@north.example")
     counts = await _counts(runtime)
     r = await client.post(API, json={**STATION, **change}, headers=h)
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    if status == 404:  # a location out of reach is as good as absent: named in the detail
-        assert field in r.json()["detail"]
-    else:
-        assert r.json()["errors"][0]["field"] == field
+    assert_refused(r, status, field)  # a location out of reach is as good as absent: named in the detail
     assert await _counts(runtime) == counts
 
 
