@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
@@ -89,14 +90,8 @@ async def access_employee(uow: UnitOfWork, actor: Actor, key: str, action: Actio
     return await access(uow, actor, EMPLOYEE, key, action)
 
 
-async def resolve_employee(
-    uow: UnitOfWork, actor: Actor, key: str, org: Organisation, path: str = "employee"
-) -> Employee:
-    return await resolve(uow, actor, EMPLOYEE, key, org, path)
-
-
 # How vehicles and tokens refer to an employee.
-EMPLOYEE_REF = Reference("employee", "employee_id", resolve_employee, Employees)
+EMPLOYEE_REF = Reference("employee", "employee_id", partial(resolve, EMPLOYEE), Employees)
 
 
 async def _login(uow: UnitOfWork, email: str, org: Organisation, path: str = "user") -> User:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict
@@ -32,7 +33,6 @@ from depotshare.services.fleet.writes import (
 )
 from depotshare.store.fleet.models import Vehicle
 from depotshare.store.fleet.vehicles import Vehicles
-from depotshare.store.orgs.models import Organisation
 
 VEHICLES = Resource.VEHICLES
 _REFS = [COST_CENTRE_REF, EMPLOYEE_REF]
@@ -88,14 +88,8 @@ async def access_vehicle(uow: UnitOfWork, actor: Actor, key: str, action: Action
     return await access(uow, actor, VEHICLE, key, action)
 
 
-async def resolve_vehicle(
-    uow: UnitOfWork, actor: Actor, key: str, org: Organisation, path: str = "vehicle"
-) -> Vehicle:
-    return await resolve(uow, actor, VEHICLE, key, org, path)
-
-
 # How tokens refer to a vehicle.
-VEHICLE_REF = Reference("vehicle", "vehicle_id", resolve_vehicle, Vehicles)
+VEHICLE_REF = Reference("vehicle", "vehicle_id", partial(resolve, VEHICLE), Vehicles)
 
 
 async def list_vehicles(

@@ -79,11 +79,12 @@ async def access(
 
 
 async def resolve(
-    uow: UnitOfWork, actor: Actor, kind: FleetKind[Row, View], key: str, org: Organisation, path: str
+    kind: FleetKind[Row, View], uow: UnitOfWork, actor: Actor, key: str, org: Organisation, path: str = ""
 ) -> Row:
-    """The object `key` a reference names: readable by the actor, of `org` or one of its ancestors."""
+    """The object `key` a reference names: readable by the actor, of `org` or one of its ancestors
+    (`partial(resolve, KIND)` is how a Reference resolves one)."""
     row: Row | None = await uow.repo(kind.repo).get_scoped(actor.scope, key, Action.READ)
-    return in_reach(row, kind.what, key, org, path)
+    return in_reach(row, kind.what, key, org, path or kind.entity)
 
 
 @dataclass(frozen=True)
