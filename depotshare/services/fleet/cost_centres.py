@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import Conflict, InvalidInput
@@ -14,7 +15,7 @@ from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.ownership import target_org
 from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.fleet.names import FleetNames, StoredNames
+from depotshare.services.fleet.names import StoredNames, named_view
 from depotshare.services.fleet.references import Reference
 from depotshare.services.fleet.writes import FleetKind, access, apply_write, delete_row, page, place, view_of
 from depotshare.store.fleet.cost_centres import CostCentres
@@ -33,17 +34,13 @@ class CostCentreView:
     created_at: datetime
 
 
-def _view(cc: CostCentre, names: FleetNames) -> CostCentreView:
-    return CostCentreView(cc.id, names.org_key(cc.org_id) or "", cc.code, cc.name, cc.created_at)
-
-
 COST_CENTRE = FleetKind(
     "cost_centre",
     CostCentre,
     CostCentres,
     COST_CENTRES,
     lambda cc: cc.id,
-    _view,
+    partial(named_view, CostCentreView),
     frozenset({"id", "created_at"}),
 )
 

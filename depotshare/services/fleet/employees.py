@@ -16,7 +16,7 @@ from depotshare.services.common.ownership import target_org
 from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import COST_CENTRE_REF
-from depotshare.services.fleet.names import FleetNames, NameSource, StoredNames
+from depotshare.services.fleet.names import NameSource, StoredNames, named_view
 from depotshare.services.fleet.references import Reference, assign, named
 from depotshare.services.fleet.writes import (
     Applied,
@@ -58,19 +58,9 @@ class EmployeePatch(Patch):
     user: str | None = None
 
 
-def _view(e: Employee, names: FleetNames) -> EmployeeView:
-    return EmployeeView(
-        e.key,
-        names.org_key(e.org_id) or "",
-        e.name,
-        e.email,
-        names.cost_centre_code(e.cost_centre_id),
-        names.user_email(e.user_id),
-        e.created_at,
-    )
-
-
-EMPLOYEE = FleetKind("employee", Employee, Employees, EMPLOYEES, lambda e: e.key, _view)
+EMPLOYEE = FleetKind(
+    "employee", Employee, Employees, EMPLOYEES, lambda e: e.key, partial(named_view, EmployeeView)
+)
 
 
 async def apply_employee(

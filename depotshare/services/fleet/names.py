@@ -6,8 +6,8 @@ answers the same questions, so an imported entry costs no query for them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, fields
+from typing import Any, Protocol, TypeVar
 
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.orgs.organisations import org_keys
@@ -22,6 +22,31 @@ class FleetNames(Protocol):
     def user_email(self, user_id: int | None, /) -> str | None: ...
     def employee_key(self, employee_id: int | None, /) -> str | None: ...
     def vehicle_key(self, vehicle_id: int | None, /) -> str | None: ...
+
+
+V = TypeVar("V")
+
+# The view fields that name a reference: field -> (the row's column, the FleetNames question).
+NAMED = {
+    "org": ("org_id", "org_key"),
+    "cost_centre": ("cost_centre_id", "cost_centre_code"),
+    "employee": ("employee_id", "employee_key"),
+    "vehicle": ("vehicle_id", "vehicle_key"),
+    "user": ("user_id", "user_email"),
+}
+
+
+def named_view(view: type[V], row: object, names: FleetNames) -> V:
+    """The view of a row: each field is the row's column of that name, or, for a reference, the
+    name `names` gives it."""
+
+    def value(field: str) -> Any:
+        if field in NAMED:
+            column, question = NAMED[field]
+            return getattr(names, question)(getattr(row, column))
+        return getattr(row, field)
+
+    return view(**{f.name: value(f.name) for f in fields(view)})  # type: ignore[arg-type]
 
 
 class NameSource(Protocol):

@@ -15,7 +15,7 @@ from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.fleet.cost_centres import COST_CENTRE_REF
 from depotshare.services.fleet.employees import EMPLOYEE_REF
-from depotshare.services.fleet.names import FleetNames, NameSource, StoredNames
+from depotshare.services.fleet.names import NameSource, StoredNames, named_view
 from depotshare.services.fleet.references import Reference, assign, named
 from depotshare.services.fleet.writes import (
     Applied,
@@ -56,19 +56,7 @@ class VehiclePatch(Patch):
     employee: str | None = None
 
 
-def _view(v: Vehicle, names: FleetNames) -> VehicleView:
-    return VehicleView(
-        v.key,
-        names.org_key(v.org_id) or "",
-        v.plate,
-        v.description,
-        names.cost_centre_code(v.cost_centre_id),
-        names.employee_key(v.employee_id),
-        v.created_at,
-    )
-
-
-VEHICLE = FleetKind("vehicle", Vehicle, Vehicles, VEHICLES, lambda v: v.key, _view)
+VEHICLE = FleetKind("vehicle", Vehicle, Vehicles, VEHICLES, lambda v: v.key, partial(named_view, VehicleView))
 
 
 async def apply_vehicle(
