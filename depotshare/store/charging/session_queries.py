@@ -15,6 +15,7 @@ from depotshare.domain.charging.sessions import SessionState
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.domain.orgs.scope import Scope
 from depotshare.store.charging.models import ChargingSession
+from depotshare.store.common.lookups import column_by_id
 from depotshare.store.common.repository import Repository
 from depotshare.store.common.scoping import allowed, org_ids_under, restrict_any
 from depotshare.store.fleet.models import Token
@@ -66,11 +67,7 @@ class SessionQueries(Repository):
         return set((await self.session.scalars(stmt)).all())
 
     async def token_uids_by_id(self, ids: Sequence[int | None]) -> dict[int, str]:
-        wanted = {i for i in ids if i is not None}
-        if not wanted:
-            return {}
-        rows = await self.session.execute(select(Token.id, Token.uid).where(Token.id.in_(wanted)))
-        return {r.id: r.uid for r in rows}
+        return await column_by_id(self.session, Token.id, Token.uid, ids)
 
     async def active_at(self, scope: Scope, station_pk: int) -> list[ChargingSession]:
         """The station's open sessions the caller may see, for the "current session per connector"."""
