@@ -2,8 +2,10 @@
 are upserted (keys left out keep their stored value); a partnership entry that lists `grants` owns
 them: its grants are matched by `key`, or without one by their whole content, and the grants it no
 longer lists are deleted. `internal_grants` owns the internal grants of every host it names, the
-same way (an unkeyed one matched by subject and content). Every create, update and delete is
-audited."""
+same way (an unkeyed one matched by subject and content). Partnerships and grants are written
+through the access capability's apply_partnership/apply_grant/remove_grant, as the API writes
+them: audited in the one snapshot shape, their local lists marked by the events; references and
+the snapshots' names come from the catalogue, so no entry costs a lookup query."""
 
 from __future__ import annotations
 
@@ -11,16 +13,28 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from depotshare.domain.access.grant_terms import GrantIn, grant_values, scope_of
+from depotshare.domain.access.grant_terms import GrantIn, scope_of
 from depotshare.domain.access.partnerships import PartnershipIn
 from depotshare.domain.access.tariffs import TariffIn
+from depotshare.domain.common.actor import Actor
 from depotshare.domain.setup import ImportSummary
 from depotshare.domain.setup.partners import GrantContent, InternalGrantIn, content
+from depotshare.services.access.grant_writes import (
+    CheckedGrant,
+    GrantOwner,
+    PlaceRow,
+    apply_grant,
+    internal_owner,
+    partnership_owner,
+    places_named,
+    remove_grant,
+    snapshot,
+)
+from depotshare.services.access.partnerships import PartnershipNames, apply_partnership, partnership_snapshot
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.setup import exporter
-from depotshare.store.access.grants import Grants
 from depotshare.store.access.models import Grant, GrantScope, Partnership, Tariff
-from depotshare.store.setup.importing import Catalogue
+from depotshare.store.setup.importing import Catalogue, Catalogues
 
 Record = Callable[..., Awaitable[None]]
 
@@ -31,14 +45,11 @@ def _picture(entry: Any) -> dict[str, Any]:
 
 
 class PartnerWriter:
-    def __init__(self, uow: UnitOfWork, cat: Catalogue, summary: ImportSummary, record: Record) -> None:
-        self.uow, self.rows, self.cat, self.summary, self.record = (
-            uow,
-            uow.repo(Grants),
-            cat,
-            summary,
-            record,
-        )
+    def __init__(
+        self, uow: UnitOfWork, actor: Actor, cat: Catalogue, summary: ImportSummary, record: Record
+    ) -> None:
+        self.uow, self.actor, self.cat, self.summary, self.record = uow, actor, cat, summary, record
+        self.rows = uow.repo(Catalogues)
 
     def count(self, section: str, created: bool, changed: bool) -> None:
         self.summary.sections[section].count(created, changed)
@@ -84,35 +95,38 @@ class PartnerWriter:
             "tariff": {"tariff_id": self.cat.tariffs[entry.tariff].id if entry.tariff else None},
             "revenue_share": {"revenue_share": [s.model_dump(mode="json") for s in entry.revenue_share]},
         }
+        pair = (host.id, partner.id)
         if row is None:
             values = {c: v for cols in columns.values() for c, v in cols.items()}
-            row = Partnership(host_org_id=host.id, partner_org_id=partner.id, **values)
-            self.rows.add(row)
-            await self.uow.flush()
+            names = PartnershipNames(host.key, partner.key, entry.tariff)
+            row = await apply_partnership(self.uow, self.actor, pair, values, names)
             self.cat.add(row)
-            await self.record("partnership", row.id, host.id, None, self.partnership_picture(row), "create")
             self.count("partnerships", True, False)
         else:
             given = entry.model_fields_set
             wanted = {c: v for name, cols in columns.items() if name in given for c, v in cols.items()}
             changes = {c: v for c, v in wanted.items() if getattr(row, c) != v}
             if changes:
-                before = self.partnership_picture(row)
-                for column, value in changes.items():
-                    setattr(row, column, value)
-                await self.record("partnership", row.id, host.id, before, self.partnership_picture(row))
+                before = partnership_snapshot(row, self.partnership_names(row, row.tariff_id))
+                names = self.partnership_names(row, changes.get("tariff_id", row.tariff_id))
+                await apply_partnership(self.uow, self.actor, pair, changes, names, row, before=before)
             self.count("partnerships", False, bool(changes))
         if "grants" in entry.model_fields_set:
             await self.grants(row, entry.grants)
 
-    def partnership_picture(self, row: Partnership) -> dict[str, Any]:
-        return _picture(exporter.partnership_entry(self.cat, row, with_grants=False))
+    def partnership_names(self, row: Partnership, tariff_id: int | None) -> PartnershipNames:
+        host, partner = self.cat.org_key(row.host_org_id), self.cat.org_key(row.partner_org_id)
+        assert host is not None and partner is not None
+        tariff = self.cat.tariff_by_id[tariff_id].key if tariff_id is not None else None
+        return PartnershipNames(host, partner, tariff)
 
     # --- grants ----------------------------------------------------------------------------------
 
     async def grants(self, partnership: Partnership, entries: list[GrantIn]) -> None:
         """Make the partnership's grants exactly the entries."""
-        owner = _Owner("grants", partnership.id, partnership.host_org_id, self.partnership_head(partnership))
+        names = self.partnership_names(partnership, partnership.tariff_id)
+        ref = partnership.key if partnership.key is not None else f"{names.host}:{names.partner}"
+        owner = _Owner("grants", partnership_owner(partnership.id, partnership.host_org_id, ref))
         stored = list(self.cat.grants.get(partnership.id, []))
         await self.sync_grants(owner, stored, [(entry, _KEEP) for entry in entries])
 
@@ -126,7 +140,7 @@ class PartnerWriter:
             by_host.setdefault(host.id, []).append((entry, None if subject == host.id else subject))
         for host_id, wanted in by_host.items():
             stored = [g for g in self.cat.grants.get(None, []) if g.host_org_id == host_id]
-            owner = _Owner("internal_grants", None, host_id, {})
+            owner = _Owner("internal_grants", internal_owner(host_id, self.cat.org_by_id[host_id].key))
             await self.sync_grants(owner, stored, wanted)
 
     async def sync_grants(
@@ -159,82 +173,62 @@ class PartnerWriter:
         subject = row.subject_org_id if row.partnership_id is None else None
         return subject, content(exporter.grant_entry(self.cat, row))
 
-    def partnership_head(self, partnership: Partnership) -> dict[str, Any]:
-        return {
-            "partnership": [
-                self.cat.org_key(partnership.host_org_id),
-                self.cat.org_key(partnership.partner_org_id),
-            ]
-        }
+    def snapshot(self, owner: _Owner, row: Grant) -> dict[str, Any]:
+        """The stored grant's snapshot, its places and subject named from the catalogue."""
+        places = places_named(exporter.grant_entry(self.cat, row))
+        return snapshot(owner.grants, row, places, self.cat.org_key(row.subject_org_id))
 
-    def grant_picture(self, owner: _Owner, row: Grant) -> dict[str, Any]:
-        if row.partnership_id is None:
-            return _picture(exporter.internal_grant_entry(self.cat, row))
-        return {**owner.head, **_picture(exporter.grant_entry(self.cat, row))}
-
-    def grant_columns(self, entry: GrantIn) -> dict[str, Any]:
-        return grant_values(entry)  # shared with the API (services/access/partnerships.py)
-
-    def scope_rows(self, grant_id: int, entry: GrantIn) -> list[GrantScope]:
+    def checked(self, row: Grant | None, entry: GrantIn, subject: int | _Keep | None) -> CheckedGrant:
+        """The entry as the access capability writes it: the file was checked against the
+        catalogue, which resolves its places and names its subject."""
+        if isinstance(subject, _Keep):  # the stored subject stays
+            subject = row.subject_org_id if row is not None else None
         kind, places = scope_of(entry)
         if kind == "locations":
-            return [GrantScope(grant_id=grant_id, location_id=self.cat.locations[k].id) for k, _ in places]
-        return [
-            GrantScope(grant_id=grant_id, station_id=self.cat.stations[s].id, evse_id=evse)
-            for s, evse in places
-        ]
+            rows: list[PlaceRow] = [(self.cat.locations[k].id, None, None) for k, _ in places]
+        else:
+            rows = [(None, self.cat.stations[s].id, evse) for s, evse in places]
+        return CheckedGrant(entry, subject, self.cat.org_key(subject), rows)
 
     async def create_grant(self, owner: _Owner, entry: GrantIn, subject: int | _Keep | None) -> int:
-        row = Grant(
-            partnership_id=owner.partnership_id,
-            host_org_id=owner.host_org_id,
-            subject_org_id=None if isinstance(subject, _Keep) else subject,
-            **self.grant_columns(entry),
-        )
-        self.rows.add(row)
-        await self.uow.flush()
-        self.cat.add(row)
-        await self.set_scopes(row, entry)
-        await self.record(
-            owner.entity, row.id, owner.host_org_id, None, self.grant_picture(owner, row), "create"
-        )
+        checked = self.checked(None, entry, subject)
+        row, places = await apply_grant(self.uow, self.actor, owner.grants, checked)
+        self.index(row, places)
         self.count(owner.section, True, False)
         return row.id
 
     async def update_grant(
         self, owner: _Owner, row: Grant, entry: GrantIn, subject: int | _Keep | None
     ) -> None:
-        before = self.grant_picture(owner, row)
+        stored = content(exporter.grant_entry(self.cat, row))
         same_subject = isinstance(subject, _Keep) or row.subject_org_id == subject
-        if same_subject and content(exporter.grant_entry(self.cat, row)) == content(entry):
+        if same_subject and stored == content(entry):
             self.count(owner.section, False, False)
             return
-        columns = self.grant_columns(entry)
-        if not isinstance(subject, _Keep):
-            columns["subject_org_id"] = subject
-        for column, value in columns.items():
-            if getattr(row, column) != value:
-                setattr(row, column, value)
-        if content(exporter.grant_entry(self.cat, row)).scope != content(entry).scope:
-            await self.rows.delete_places(row.id)
+        before = self.snapshot(owner, row)
+        _, places = await apply_grant(
+            self.uow,
+            self.actor,
+            owner.grants,
+            self.checked(row, entry, subject),
+            row,
+            before=before,
+            keep_subject=isinstance(subject, _Keep),
+            replace_places=stored.scope != content(entry).scope,
+        )
+        if places is not None:
             self.cat.scopes[row.id] = []
-            await self.set_scopes(row, entry)
-        await self.record(owner.entity, row.id, owner.host_org_id, before, self.grant_picture(owner, row))
+            self.index(None, places)
         self.count(owner.section, False, True)
 
-    async def set_scopes(self, row: Grant, entry: GrantIn) -> None:
-        for scope in self.scope_rows(row.id, entry):
-            self.rows.add(scope)
-            await self.uow.flush()
-            self.cat.add(scope)
+    def index(self, row: Grant | None, places: list[GrantScope] | None) -> None:
+        for written in ([row] if row is not None else []) + list(places or []):
+            self.cat.add(written)
 
     async def delete_grant(self, owner: _Owner, row: Grant) -> None:
-        before = self.grant_picture(owner, row)
-        await self.rows.delete_places(row.id)
-        await self.rows.delete(row)
+        await remove_grant(self.uow, self.actor, owner.grants, row, self.snapshot(owner, row))
         await self.uow.flush()
         self.cat.forget_grant(row)
-        await self.record(owner.entity, row.id, owner.host_org_id, before, None, "delete")
         self.summary.sections[owner.section].deleted += 1
 
 
@@ -249,11 +243,5 @@ _KEEP = _Keep()
 class _Owner:
     """Whose set of grants an entry list is: a partnership's, or a host's internal grants."""
 
-    section: str  # the summary's section (and, singular, the audit log's entity)
-    partnership_id: int | None
-    host_org_id: int
-    head: dict[str, Any]  # how the audit picture names the partnership
-
-    @property
-    def entity(self) -> str:
-        return self.section.removesuffix("s")  # grant | internal_grant
+    section: str  # the summary's section
+    grants: GrantOwner  # how the access capability writes and audits them

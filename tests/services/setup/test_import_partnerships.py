@@ -170,11 +170,20 @@ async def test_grants_follow_the_file(runtime: Runtime, settings: Settings, tmp_
     audit = [a for a in await rows(runtime, AuditEntry) if a.actor == "import changed.yaml"]
     assert sorted((a.entity, a.action) for a in audit) == [("grant", "delete"), ("grant", "update")]
     deleted = next(a for a in audit if a.action == "delete")
-    assert deleted.before == {
-        "partnership": ["host", "partner"],
-        "stations": ["D-2"],
+    assert deleted.before == {  # the API's snapshot of a grant: every term, its partnership's ref
+        "partnership": "host:partner",
+        "key": None,
+        "subject": None,
+        "group": None,
+        "windows": [],
+        "valid_from": None,
+        "valid_until": None,
         "priority": 2,
+        "max_concurrent": None,
+        "max_power_kw": None,
+        "connector_standards": None,
         "status": "active",
+        "stations": ["D-2"],
     }
 
     untouched = "partnerships:\n  - {host: host, partner: partner, status: suspended}\n"
