@@ -99,10 +99,8 @@ class _Writer:
         """The sections in the order their references need: each may name what an earlier one wrote."""
         doc = self.plan.doc
         await OrgWriter(self.uow, self.actor, self.cat, self.plan, self.summary).write()
-        await ImportedAssets(
-            self.uow, self.cat, self.plan, self.summary, self.record, actor=self.actor
-        ).write()
-        partners = PartnerWriter(self.uow, self.actor, self.cat, self.summary, self.record)
+        await ImportedAssets(self.uow, self.cat, self.plan, self.summary, actor=self.actor).write()
+        partners = PartnerWriter(self.uow, self.cat, self.summary, self.record)
         for tariff in doc.tariffs:
             await partners.tariff(tariff)
         roaming = RoamingWriter(self.uow, self.actor, self.cat, self.summary)
