@@ -22,6 +22,7 @@ from depotshare.store.roaming.partners import RoamingPartners
 
 ENTITY = "roaming_partner"
 PARTY = ("country_code", "party_id", "role")  # an OCPI party: unique among partners
+COLUMNS = ("name", *PARTY, "status")  # what a partner is, but its key and token
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,19 @@ class IssuedRoamingPartner(RoamingPartnerView):
 
 
 @dataclass(frozen=True)
+class PartnerSpec:
+    """A new partner; without a token one is generated."""
+
+    key: str
+    name: str
+    country_code: str
+    party_id: str
+    role: PartyRole = PartyRole.EMSP
+    status: PartnerStatus = PartnerStatus.ACTIVE
+    token: str | None = None
+
+
+@dataclass(frozen=True)
 class OcpiParty:
     """Who is calling an OCPI endpoint."""
 
@@ -63,7 +77,7 @@ def _issued(row: RoamingPartner, token: str) -> IssuedRoamingPartner:
 
 def partner_snapshot(row: RoamingPartner) -> dict[str, Any]:
     """What the audit log keeps: never the token nor its hash."""
-    return {name: getattr(row, name) for name in ("key", "name", *PARTY, "status")}
+    return {name: getattr(row, name) for name in ("key", *COLUMNS)}
 
 
 def _require_admin(actor: Actor) -> None:
@@ -130,62 +144,46 @@ async def apply_partner(
     return row, await updated(uow, actor, ENTITY, key, None, before, after)
 
 
-async def create_partner(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    key: str,
-    name: str,
-    country_code: str,
-    party_id: str,
-    role: PartyRole = PartyRole.EMSP,
-    status: PartnerStatus = PartnerStatus.ACTIVE,
-    token: str | None = None,
-) -> IssuedRoamingPartner:
-    """Without a token one is generated. Either way the answer carries it, this once."""
+async def _checked(
+    uow: UnitOfWork, key: str, wanted: Mapping[str, Any], row: RoamingPartner | None
+) -> tuple[dict[str, str], str | None]:
+    """The columns `wanted` (PartnerSpec fields) asks for, normalised, and its token's hash (None
+    without a token). Conflict when another partner is that party or presents that token."""
+    party = (
+        roaming.normalise_country_code(wanted["country_code"]),
+        roaming.normalise_party_id(wanted["party_id"]),
+        PartyRole(wanted["role"]).value,
+    )
+    if row is None or party != (row.country_code, row.party_id, row.role):
+        await _check_party_free(uow, party, key)
+    token = wanted.get("token")
+    digest = roaming.hash_token(roaming.check_token(token)) if token is not None else None
+    if digest is not None and (row is None or digest != row.token_hash):
+        await _check_token_free(uow, digest, key)
+    status = PartnerStatus(wanted["status"]).value
+    return {"name": wanted["name"], **dict(zip(PARTY, party, strict=True)), "status": status}, digest
+
+
+async def create_partner(uow: UnitOfWork, actor: Actor, spec: PartnerSpec) -> IssuedRoamingPartner:
+    """Either way (given or generated) the answer carries the token, this once."""
     _require_admin(actor)
-    party = (roaming.normalise_country_code(country_code), roaming.normalise_party_id(party_id), role.value)
-    token = roaming.check_token(token) if token is not None else roaming.new_token()
-    if await uow.repo(RoamingPartners).get_by_key(key) is not None:
-        raise Conflict(f"key: roaming partner {key!r} already exists")
-    await _check_party_free(uow, party, key)
-    digest = roaming.hash_token(token)
-    await _check_token_free(uow, digest, key)
-    values = {"name": name, **dict(zip(PARTY, party, strict=True)), "status": status.value}
-    row, _ = await apply_partner(uow, actor, None, key, values, digest)
+    token = roaming.check_token(spec.token) if spec.token is not None else roaming.new_token()
+    if await uow.repo(RoamingPartners).get_by_key(spec.key) is not None:
+        raise Conflict(f"key: roaming partner {spec.key!r} already exists")
+    values, digest = await _checked(uow, spec.key, {**vars(spec), "token": token}, None)
+    row, _ = await apply_partner(uow, actor, None, spec.key, values, digest)
     await uow.commit()
     return _issued(row, token)
 
 
 async def update_partner(
-    uow: UnitOfWork,
-    actor: Actor,
-    key: str,
-    *,
-    name: str | None = None,
-    country_code: str | None = None,
-    party_id: str | None = None,
-    role: PartyRole | None = None,
-    status: PartnerStatus | None = None,
-    token: str | None = None,
+    uow: UnitOfWork, actor: Actor, key: str, changes: Mapping[str, Any]
 ) -> RoamingPartnerView:
-    """Fields left out keep their value. A new `token` replaces the old one at once."""
+    """`changes` holds PartnerSpec fields (not `key`); those left out keep their value. A new
+    `token` replaces the old one at once."""
     row = await _get(uow, actor, key)
-    party = (
-        roaming.normalise_country_code(country_code) if country_code is not None else row.country_code,
-        roaming.normalise_party_id(party_id) if party_id is not None else row.party_id,
-        role.value if role is not None else row.role,
-    )
-    if party != (row.country_code, row.party_id, row.role):
-        await _check_party_free(uow, party, key)
-    values = dict(zip(PARTY, party, strict=True))
-    if name is not None:
-        values["name"] = name
-    if status is not None:
-        values["status"] = status.value
-    digest = roaming.hash_token(roaming.check_token(token)) if token is not None else None
-    if digest is not None and digest != row.token_hash:
-        await _check_token_free(uow, digest, key)
+    wanted = {name: getattr(row, name) for name in COLUMNS} | dict(changes)
+    values, digest = await _checked(uow, key, wanted, row)
     if (await apply_partner(uow, actor, row, key, values, digest))[1]:
         await uow.flush()
     await uow.commit()

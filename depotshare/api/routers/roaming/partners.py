@@ -11,7 +11,7 @@ from depotshare.api.schemas.common import PageOut
 from depotshare.api.schemas.roaming import RoamingPartnerCreate, RoamingPartnerUpdate
 from depotshare.domain.common.keys import KEY_PATTERN
 from depotshare.services.roaming import partners as roaming_partners
-from depotshare.services.roaming.partners import IssuedRoamingPartner, RoamingPartnerView
+from depotshare.services.roaming.partners import IssuedRoamingPartner, PartnerSpec, RoamingPartnerView
 
 router = APIRouter(prefix="/roaming-partners", tags=["roaming partners"])
 PartnerKey = Annotated[str, Path(pattern=KEY_PATTERN, description="the roaming partner's key")]
@@ -32,17 +32,7 @@ async def list_roaming_partners(
     "generated one): this is the only time it is shown; only its sha256 is kept.",
 )
 async def create_roaming_partner(body: RoamingPartnerCreate, uow: UoW, actor: CurrentActor) -> object:
-    return await roaming_partners.create_partner(
-        uow,
-        actor,
-        key=body.key,
-        name=body.name,
-        country_code=body.country_code,
-        party_id=body.party_id,
-        role=body.role,
-        status=body.status,
-        token=body.token,
-    )
+    return await roaming_partners.create_partner(uow, actor, PartnerSpec(**body.model_dump()))
 
 
 @router.get("/{key}", response_model=RoamingPartnerView)
@@ -54,17 +44,7 @@ async def get_roaming_partner(key: PartnerKey, uow: UoW, actor: CurrentActor) ->
 async def update_roaming_partner(
     key: PartnerKey, body: RoamingPartnerUpdate, uow: UoW, actor: CurrentActor
 ) -> object:
-    return await roaming_partners.update_partner(
-        uow,
-        actor,
-        key,
-        name=body.name,
-        country_code=body.country_code,
-        party_id=body.party_id,
-        role=body.role,
-        status=body.status,
-        token=body.token,
-    )
+    return await roaming_partners.update_partner(uow, actor, key, body.model_dump(exclude_none=True))
 
 
 @router.post(
