@@ -100,7 +100,7 @@ class _Writer:
         doc = self.plan.doc
         await OrgWriter(self.uow, self.actor, self.cat, self.plan, self.summary).write()
         await ImportedAssets(self.uow, self.cat, self.plan, self.summary, actor=self.actor).write()
-        partners = PartnerWriter(self.uow, self.cat, self.summary, self.record)
+        partners = PartnerWriter(self.uow, self.actor, self.cat, self.summary, self.record)
         for tariff in doc.tariffs:
             await partners.tariff(tariff)
         roaming = RoamingWriter(self.uow, self.actor, self.cat, self.summary)
