@@ -19,7 +19,6 @@ from depotshare.services.orgs.organisations import access_org
 from depotshare.services.sites.stations import access_station, owner
 from depotshare.store.access.local_list_models import StationLocalList
 from depotshare.store.access.local_lists import LocalLists, entry_of
-from depotshare.store.common.base import utcnow
 from depotshare.store.sites.models import ChargingStation
 
 STATES = ("in_sync", "out_of_date", "too_large", "not_supported")
@@ -79,7 +78,7 @@ def _view(station: ChargingStation, row: StationLocalList | None, state: str) ->
 
 async def get_local_list(uow: UnitOfWork, actor: Actor, station_id: str) -> LocalListView:
     station = await access_station(uow, actor, station_id)
-    row, state = await uow.repo(LocalLists).with_state(station.id, utcnow())
+    row, state = await uow.repo(LocalLists).with_state(station.id, uow.clock.now())
     return _view(station, row, state)
 
 
@@ -131,7 +130,7 @@ async def list_local_lists(
     prefix = (await access_org(uow, actor, org)).path if org else None
     rows = await uow.repo(LocalLists).list_scoped(
         actor.scope,
-        utcnow(),
+        uow.clock.now(),
         org_prefix=prefix,
         state=state,
         after_id=decode_cursor(cursor),
@@ -158,5 +157,5 @@ async def request_full_sync(uow: UnitOfWork, actor: Actor, station_id: str) -> L
         )
     )
     await uow.commit()
-    row, state = await uow.repo(LocalLists).with_state(station.id, utcnow())
+    row, state = await uow.repo(LocalLists).with_state(station.id, uow.clock.now())
     return _view(station, row, state)

@@ -33,7 +33,6 @@ from depotshare.services.access.local_list_facts import SyncFacts, read_facts
 from depotshare.services.common.ports import StationCommands
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.store.access.local_lists import LocalLists, entry_json
-from depotshare.store.common.base import utcnow
 
 LOGGER = logging.getLogger("depotshare.local_lists")
 VERSION_CHECK_EVERY = timedelta(hours=1)  # GetLocalListVersion at least this often: drift
@@ -74,11 +73,13 @@ async def sync_station(
     station_pk: int,
     *,
     timeout: float,  # noqa: ASYNC109 - each station answer's deadline, passed on to the port
-    now: Callable[[], datetime] = utcnow,
+    now: Callable[[], datetime] | None = None,
 ) -> SyncOutcome:
     """Bring one connected station's list to what the engine admits now. Reads in one short
-    transaction, talks to the station with none open, writes the outcome in another."""
+    transaction, talks to the station with none open, writes the outcome in another. The time is
+    `now`'s, by default the unit of work's clock."""
     async with new_uow() as uow:
+        now = now or uow.clock.now
         facts = await read_facts(uow, station_pk)
         await uow.commit()  # the row `ensure` may have created
     if facts is None:

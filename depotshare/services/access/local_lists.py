@@ -16,7 +16,6 @@ from depotshare.services.access.local_list_sync import RETRY_AFTER, SyncOutcome,
 from depotshare.services.common.ports import StationCommands
 from depotshare.services.runtime import Runtime
 from depotshare.store.access.local_lists import LocalLists
-from depotshare.store.common.base import utcnow
 
 LOGGER = logging.getLogger("depotshare.local_lists")
 POLL_S = 2.0  # how often the background task looks for due stations
@@ -32,12 +31,12 @@ class LocalListSync:
         self,
         runtime: Runtime,
         poll_s: float = POLL_S,
-        now: Callable[[], datetime] = utcnow,
+        now: Callable[[], datetime] | None = None,
         hold_off: Callable[[], bool] = lambda: False,
     ) -> None:
         self.runtime = runtime
         self.poll_s = poll_s
-        self.now = now
+        self.now = now or (lambda: runtime.clock.now())  # the runtime's clock, also one a test sets
         # True while the process has more urgent work (a reconnect storm booting): no new syncs.
         self.hold_off = hold_off
         self._running: dict[int, asyncio.Task[SyncOutcome]] = {}

@@ -4,6 +4,7 @@ protocol payload and no websocket."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
@@ -13,10 +14,14 @@ from depotshare.domain.access.local_list import ListLimits, ListUpdate, ListUpda
 from depotshare.domain.charging import commands as cmd
 from depotshare.services.access import local_list_reports, local_list_sync
 from depotshare.services.access.local_list_sync import SyncOutcome
+from depotshare.services.fleet import tokens
 from depotshare.services.runtime import Runtime
 from depotshare.store.sites.models import ChargingStation
 from tests.ocpp.conftest import CARD, depot  # noqa: F401 - the depot fixture
+from tests.support.clock import FakeClock
 from tests.support.helpers import SYSTEM
+
+SHORT_LIVED = "5A1F70E1"  # a card valid until Monday 5 January 2026
 
 A = TypeVar("A")
 
@@ -118,3 +123,38 @@ async def test_an_invalid_answer_to_the_limits_is_no_reason_not_to_try(runtime: 
     outcome = await _sync(runtime, station)
     assert (outcome.result, outcome.entries) == ("ok", 1)
     assert _sent(station) == [(1, True, [CARD])]
+
+
+@pytest.mark.usefixtures("depot")
+async def test_a_listed_card_s_expiry_makes_the_list_due_at_that_instant(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    """A card valid until Monday is listed until Tuesday 00:00 at the depot (Europe/Berlin): the
+    list is in sync until that instant, out of date from it, and the sync then takes the card off."""
+    clock.current = datetime(2026, 1, 5, 22, 30, tzinfo=UTC)
+    async with runtime.uow() as uow:
+        await tokens.create_token(
+            uow, SYSTEM, uid=SHORT_LIVED, org="acme-north", valid_until=date(2026, 1, 5)
+        )
+    first = await _sync(runtime, FakeStation(updates=[ListUpdate(ListUpdateStatus.ACCEPTED)]))
+    assert (first.result, first.entries) == ("ok", 2)
+    expiry = datetime(2026, 1, 5, 23, 0, tzinfo=UTC)  # midnight in Hamburg, before the hourly check
+    async with runtime.uow() as uow:
+        listed = await local_list_reports.list_entries(uow, SYSTEM, "HH-02")
+        view = await local_list_reports.get_local_list(uow, SYSTEM, "HH-02")
+    assert [e.expires_at for e in listed.items if e.uid == SHORT_LIVED] == [expiry]
+    assert (view.state, view.next_sync_at) == ("in_sync", expiry)
+
+    clock.current = expiry - timedelta(seconds=1)
+    assert await _state(runtime) == "in_sync"
+    clock.current = expiry
+    assert await _state(runtime) == "out_of_date"
+    station = FakeStation(version=ListVersion(1), updates=[ListUpdate(ListUpdateStatus.ACCEPTED)])
+    second = await _sync(runtime, station)
+    assert (second.result, second.entries, _sent(station)) == ("ok", 1, [(2, False, [SHORT_LIVED])])
+    assert await _state(runtime) == "in_sync"
+
+
+async def _state(runtime: Runtime) -> str:
+    async with runtime.uow() as uow:
+        return (await local_list_reports.get_local_list(uow, SYSTEM, "HH-02")).state
