@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.domain.orgs.scope import Scope
-from depotshare.store.common.repository import Repository
-from depotshare.store.common.scoping import org_ids_under, restrict
 from depotshare.store.fleet.models import CostCentre, Employee, Token, Vehicle
-from depotshare.store.fleet.references import count_referrers
+from depotshare.store.fleet.rows import FleetRows
 from depotshare.store.orgs.models import RoleAssignment, User
 
-EMPLOYEE_REFERRERS: dict[str, Any] = {"vehicles": Vehicle.employee_id, "tokens": Token.employee_id}
 
-
-class Employees(Repository):
-    async def get_by_id(self, employee_id: int) -> Employee | None:
-        return await self.session.get(Employee, employee_id)
+class Employees(FleetRows[Employee]):
+    model, resource = Employee, Resource.EMPLOYEES
+    referrers_of = {"vehicles": Vehicle.employee_id, "tokens": Token.employee_id}
 
     async def get_scoped(self, scope: Scope, key: str, action: Action) -> Employee | None:
-        stmt = restrict(select(Employee).where(Employee.key == key), scope, Resource.EMPLOYEES, action)
-        employee: Employee | None = await self.session.scalar(stmt)
-        return employee
+        return await self.first(self.scoped(scope, action).where(Employee.key == key))
 
     async def get_by_key(self, key: str) -> Employee | None:
-        return await self.session.scalar(select(Employee).where(Employee.key == key))
+        return await self.first(select(Employee).where(Employee.key == key))
 
     async def list_scoped(
         self,
@@ -40,9 +33,7 @@ class Employees(Repository):
         after_id: int | None = None,
         limit: int = 50,
     ) -> list[Employee]:
-        stmt: Select[Any] = restrict(select(Employee), scope, Resource.EMPLOYEES)
-        if org_prefix is not None:
-            stmt = stmt.where(Employee.org_id.in_(org_ids_under((org_prefix,))))
+        stmt = self.scoped(scope)
         if q:
             needle = q.lower()
             stmt = stmt.where(
@@ -56,16 +47,10 @@ class Employees(Repository):
             stmt = stmt.where(
                 Employee.cost_centre_id.in_(select(CostCentre.id).where(CostCentre.code == cost_centre))
             )
-        if after_id is not None:
-            stmt = stmt.where(Employee.id > after_id)
-        return list((await self.session.scalars(stmt.order_by(Employee.id).limit(limit))).all())
+        return await self.page(stmt, org_prefix, after_id, limit)
 
     async def keys_by_id(self, ids: Sequence[int | None]) -> dict[int, str]:
-        wanted = {i for i in ids if i is not None}
-        if not wanted:
-            return {}
-        rows = await self.session.execute(select(Employee.id, Employee.key).where(Employee.id.in_(wanted)))
-        return {row.id: row.key for row in rows}
+        return await self.names_by_id(Employee.key, ids)
 
     async def emails_by_user_id(self, ids: Sequence[int | None]) -> dict[int, str]:
         wanted = {i for i in ids if i is not None}
@@ -79,7 +64,3 @@ class Employees(Repository):
         with_role = select(RoleAssignment.user_id).where(RoleAssignment.org_id.in_(org_ids))
         stmt = select(User).where(User.email == email.strip().lower(), User.id.in_(with_role))
         return await self.session.scalar(stmt)
-
-    async def referrers(self, employee_id: int, outside: str | None = None) -> dict[str, int]:
-        """Vehicles and tokens assigned to it (with `outside`: outside that subtree)."""
-        return await count_referrers(self.session, EMPLOYEE_REFERRERS, employee_id, outside)

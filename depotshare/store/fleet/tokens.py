@@ -4,18 +4,18 @@ nothing: key references of a page are resolved afterwards, one query per kind.""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.domain.orgs.scope import Scope
-from depotshare.store.common.repository import Repository
-from depotshare.store.common.scoping import org_ids_under, restrict
 from depotshare.store.fleet.models import CostCentre, Employee, Token, Vehicle
+from depotshare.store.fleet.rows import FleetRows
 
 
-class Tokens(Repository):
+class Tokens(FleetRows[Token]):
+    model, resource = Token, Resource.TOKENS
+
     async def find_scoped(
         self, scope: Scope, candidates: Sequence[tuple[str, str | None]], action: Action
     ) -> list[Token]:
@@ -24,11 +24,11 @@ class Tokens(Repository):
             Token.uid == uid if kind is None else and_(Token.uid == uid, Token.type == kind)
             for uid, kind in candidates
         ]
-        stmt = restrict(select(Token).where(or_(*clauses)), scope, Resource.TOKENS, action)
+        stmt = self.scoped(scope, action).where(or_(*clauses))
         return list((await self.session.scalars(stmt)).all())
 
     async def get_by_uid(self, uid: str) -> Token | None:
-        return await self.session.scalar(select(Token).where(Token.uid == uid))
+        return await self.first(select(Token).where(Token.uid == uid))
 
     async def list_scoped(
         self,
@@ -45,9 +45,7 @@ class Tokens(Repository):
         after_id: int | None = None,
         limit: int = 50,
     ) -> list[Token]:
-        stmt: Select[Any] = restrict(select(Token), scope, Resource.TOKENS)
-        if org_prefix is not None:
-            stmt = stmt.where(Token.org_id.in_(org_ids_under((org_prefix,))))
+        stmt = self.scoped(scope)
         if q:
             stmt = stmt.where(_matches(q))
         if status is not None:
@@ -68,9 +66,7 @@ class Tokens(Repository):
             stmt = stmt.where(
                 Token.cost_centre_id.in_(select(CostCentre.id).where(CostCentre.code == cost_centre))
             )
-        if after_id is not None:
-            stmt = stmt.where(Token.id > after_id)
-        return list((await self.session.scalars(stmt.order_by(Token.id).limit(limit))).all())
+        return await self.page(stmt, org_prefix, after_id, limit)
 
 
 def _matches(q: str) -> ColumnElement[bool]:
