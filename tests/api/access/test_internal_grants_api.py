@@ -10,11 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from httpx import AsyncClient
-from sqlalchemy import select
 
 from depotshare.services.runtime import Runtime
-from depotshare.store.access.local_list_models import StationLocalList
-from depotshare.store.sites.models import ChargingStation
+from tests.support.local_lists import list_changes, watch_lists
 from tests.support.partner_world import API, TUESDAY_0210, World, build, decide
 
 # Tuesday 2026-03-10 12:00 in Hamburg (CET): outside the night shift's 20:00-06:00.
@@ -157,27 +155,13 @@ async def test_partners_never_see_internal_grants(client: AsyncClient, runtime: 
     assert (await w.get(f"partnerships/host-a/grants/{created['id']}", "host-admin")).status_code == 404
 
 
-async def _changes(runtime: Runtime, station: str) -> int:
-    async with runtime.uow() as uow:
-        pk = await uow.session.scalar(select(ChargingStation.id).where(ChargingStation.ocpp_id == station))
-        row = await uow.session.get(StationLocalList, pk)
-        assert row is not None
-        return row.changes
-
-
 async def test_internal_grant_writes_mark_the_local_lists(client: AsyncClient, runtime: Runtime) -> None:
     w = await _world(client, runtime)
     stations = ("HH-01", "HH-02", "HB-01", "B-01")
-    async with runtime.uow() as uow:
-        for station in stations:
-            pk = await uow.session.scalar(
-                select(ChargingStation.id).where(ChargingStation.ocpp_id == station)
-            )
-            uow.session.add(StationLocalList(station_id=pk, dirty=False, changes=0))
-        await uow.commit()
+    await watch_lists(runtime, stations)
 
     async def changes() -> tuple[int, ...]:
-        return tuple([await _changes(runtime, s) for s in stations])
+        return tuple([await list_changes(runtime, s) for s in stations])
 
     await w.post("internal-grants", NIGHTS, who="host-fm")
     assert await changes() == (1, 1, 0, 0)  # every station of Depot Hamburg, nothing elsewhere

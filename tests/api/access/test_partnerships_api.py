@@ -8,11 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from httpx import AsyncClient
-from sqlalchemy import select
 
 from depotshare.services.runtime import Runtime
-from depotshare.store.access.local_list_models import StationLocalList
-from depotshare.store.sites.models import ChargingStation
+from tests.support.local_lists import list_changes, watch_lists
 from tests.support.partner_world import API, TUESDAY_0210, World, build, decide
 
 
@@ -297,40 +295,26 @@ async def test_writes_are_audited_and_decide_the_next_authorisation(
     assert mine == []
 
 
-async def _changes(runtime: Runtime, station: str) -> int:
-    async with runtime.uow() as uow:
-        pk = await uow.session.scalar(select(ChargingStation.id).where(ChargingStation.ocpp_id == station))
-        row = await uow.session.get(StationLocalList, pk)
-        assert row is not None
-        return row.changes
-
-
 async def test_grant_and_partnership_writes_mark_the_local_lists(
     client: AsyncClient, runtime: Runtime
 ) -> None:
     w = await _world(client, runtime)
     admin = w.headers["host-admin"]
-    async with runtime.uow() as uow:
-        for station in ("HH-01", "HH-02", "B-01"):
-            pk = await uow.session.scalar(
-                select(ChargingStation.id).where(ChargingStation.ocpp_id == station)
-            )
-            uow.session.add(StationLocalList(station_id=pk, dirty=False, changes=0))
-        await uow.commit()
+    await watch_lists(runtime, ("HH-01", "HH-02", "B-01"))
     body = {"key": "hh01", "stations": ["HH-01"]}
     assert (
         await client.post(f"{API}/partnerships/host-b/grants", json=body, headers=admin)
     ).status_code == 201
     # Marked per location: every station of Depot Hamburg, none of partner B's yard.
-    assert (await _changes(runtime, "HH-01"), await _changes(runtime, "HH-02")) == (1, 1)
+    assert (await list_changes(runtime, "HH-01"), await list_changes(runtime, "HH-02")) == (1, 1)
     r = await client.patch(
         f"{API}/partnerships/host-b/grants/hh01", json={"stations": ["HH-02"]}, headers=admin
     )
     assert r.status_code == 200, r.text
-    assert await _changes(runtime, "HH-02") == 3  # before (the old places) and after (the new)
+    assert await list_changes(runtime, "HH-02") == 3  # before (the old places) and after (the new)
     assert (await client.delete(f"{API}/partnerships/host-b/grants/hh01", headers=admin)).status_code == 204
-    assert await _changes(runtime, "HH-02") == 4
+    assert await list_changes(runtime, "HH-02") == 4
     r = await client.patch(f"{API}/partnerships/host-a", json={"status": "suspended"}, headers=admin)
     assert r.status_code == 200, r.text
-    assert (await _changes(runtime, "HH-01"), await _changes(runtime, "HH-02")) == (5, 5)
-    assert await _changes(runtime, "B-01") == 0
+    assert (await list_changes(runtime, "HH-01"), await list_changes(runtime, "HH-02")) == (5, 5)
+    assert await list_changes(runtime, "B-01") == 0

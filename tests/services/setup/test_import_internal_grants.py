@@ -16,9 +16,10 @@ from depotshare.store.common.models import AuditEntry
 from depotshare.store.orgs.models import Organisation
 from tests.services.setup.test_export import assert_round_trip, export
 from tests.services.setup.test_import import all_rows, cli, count, write
-from tests.services.setup.test_import_partnerships import imported, rows
+from tests.services.setup.test_import_partnerships import DEPOT, imported, rows
 
-SETUP = """\
+SETUP = (
+    """\
 organisations:
   - key: host
     name: Host AG
@@ -31,13 +32,9 @@ organisations:
   - key: partner
     name: Partner GmbH
 locations:
-  - key: depot
-    org: host
-    name: Depot
-    timezone: Europe/Berlin
-    stations:
-      - id: D-1
-        evses: [{id: 1, connectors: [{id: 1, standard: IEC_62196_T2}]}]
+"""
+    + DEPOT
+    + """\
   - key: kiel
     org: host-depots
     name: Kiel
@@ -46,6 +43,7 @@ locations:
     name: Yard
     stations: [{id: Y-1}]
 """
+)
 
 INTERNAL = """\
 internal_grants:

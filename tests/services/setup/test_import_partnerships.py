@@ -20,7 +20,19 @@ from tests.support.paths import FIXTURES
 
 DESIGN_EXAMPLE = FIXTURES / "design-example.yaml"
 
-SETUP = """\
+# The host's depot with its station D-1, as both import tests' set-ups name it.
+DEPOT = """\
+  - key: depot
+    org: host
+    name: Depot
+    timezone: Europe/Berlin
+    stations:
+      - id: D-1
+        evses: [{id: 1, connectors: [{id: 1, standard: IEC_62196_T2}]}]
+"""
+
+SETUP = (
+    """\
 organisations:
   - key: host
     name: Host AG
@@ -30,13 +42,9 @@ organisations:
   - key: stranger
     name: Stranger Ltd
 locations:
-  - key: depot
-    org: host
-    name: Depot
-    timezone: Europe/Berlin
-    stations:
-      - id: D-1
-        evses: [{id: 1, connectors: [{id: 1, standard: IEC_62196_T2}]}]
+"""
+    + DEPOT
+    + """\
       - id: D-2
         evses: [{id: 1, connectors: [{id: 1, standard: IEC_62196_T2}]}]
   - key: elsewhere
@@ -52,6 +60,7 @@ tariffs:
         restrictions: {start_time: "22:00", end_time: "06:00", day_of_week: [MONDAY]}
       - price_components: [{type: ENERGY, price: 0.3}, {type: FLAT, price: "1.00"}]
 """
+)
 
 PARTNERSHIP = """\
 partnerships:
