@@ -107,7 +107,7 @@ async def apply_write(
     """Create the row from `columns` (row None) or set them on it, and state the change. The
     caller has checked and resolved the values; it commits."""
     if row is None:
-        row = kind.model(**columns)
+        row = kind.model(**columns, created_at=uow.clock.now())  # the use case's clock, not the database's
         uow.repo(kind.repo).add(row)
         await uow.flush()
         view = kind.view(row, await names.names_for([row]))

@@ -1,10 +1,11 @@
 """The fleet's one write path, tested at the service (no served app, no HTTP): an employee, a
 vehicle and a token written by the REST use case and by the import are audited in the same
-shape, and an imported token states TokenChanged, so its stations' lists are marked as for a REST
-write."""
+shape, an imported token states TokenChanged, so its stations' lists are marked as for a REST
+write, and a new object is stamped by the use case's clock."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from depotshare.services.fleet import cost_centres, employees, tokens, vehicles
 from depotshare.services.runtime import Runtime
 from depotshare.services.setup.importer import import_document
 from depotshare.store.common.models import AuditEntry
+from tests.support.clock import FakeClock
 from tests.support.helpers import SYSTEM, make_tree
 
 IMPORT = """\
@@ -89,3 +91,17 @@ async def test_rest_and_import_audit_alike(runtime: Runtime) -> None:
         "vehicle",
         "cost_centre",
     }
+
+
+async def test_a_new_fleet_object_is_stamped_by_the_use_case_clock(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    await make_tree(runtime, {"north": None})
+    async with runtime.uow() as uow:
+        cc = await cost_centres.create_cost_centre(uow, SYSTEM, org="north", code="CC-1", name="One")
+    clock.advance(hours=1)
+    async with runtime.uow() as uow:
+        card = await tokens.create_token(uow, SYSTEM, uid="0A0A0A0A", org="north", cost_centre="CC-1")
+    assert (cc.created_at, card.created_at) == (datetime(2026, 1, 5, 8, 0, tzinfo=UTC), clock.now())
+    async with runtime.uow() as uow:
+        assert (await tokens.get_token(uow, SYSTEM, "0A0A0A0A")).created_at == clock.now()
