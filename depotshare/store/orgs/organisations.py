@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select, update
 
 from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.domain.orgs.scope import Scope
+from depotshare.store.common.lists import keyset, name_or_key_contains
 from depotshare.store.common.repository import Repository
 from depotshare.store.common.scoping import restrict, under
 from depotshare.store.orgs.models import Organisation
@@ -57,11 +58,9 @@ class Organisations(Repository):
         if roots_only:
             stmt = stmt.where(Organisation.parent_id.is_(None))
         if q:
-            pattern = f"%{q.lower()}%"
-            stmt = stmt.where(func.lower(Organisation.name).like(pattern) | Organisation.key.like(pattern))
-        if after_id is not None:
-            stmt = stmt.where(Organisation.id > after_id)
-        return list((await self.session.scalars(stmt.order_by(Organisation.id).limit(limit))).all())
+            stmt = stmt.where(name_or_key_contains(q, Organisation.name, Organisation.key))
+        page = keyset(stmt, Organisation.id, after_id, limit)
+        return list((await self.session.scalars(page)).all())
 
     async def has_children(self, org_id: int) -> bool:
         child = select(Organisation.id).where(Organisation.parent_id == org_id).limit(1)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from depotshare.domain.orgs.roles import Action, Resource, Role
 from depotshare.domain.orgs.scope import Assignment, Scope
+from depotshare.store.common.lists import keyset, name_or_key_contains
 from depotshare.store.common.repository import Repository
 from depotshare.store.common.scoping import org_ids_under, restrict
 from depotshare.store.orgs.models import Organisation, RoleAssignment, User
@@ -48,11 +49,8 @@ class Users(Repository):
             )
             stmt = stmt.where(User.id.in_(in_org))
         if q:
-            pattern = f"%{q.lower()}%"
-            stmt = stmt.where(func.lower(User.name).like(pattern) | User.email.like(pattern))
-        if after_id is not None:
-            stmt = stmt.where(User.id > after_id)
-        return list((await self.session.scalars(stmt.order_by(User.id).limit(limit))).all())
+            stmt = stmt.where(name_or_key_contains(q, User.name, User.email))
+        return list((await self.session.scalars(keyset(stmt, User.id, after_id, limit))).all())
 
     async def assignments_of(self, user_id: int) -> list[Assignment]:
         """A login's roles with the paths they reach: what its scope is made of."""
