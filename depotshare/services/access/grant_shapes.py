@@ -18,9 +18,13 @@ from depotshare.domain.access.ownership import (
     check_internal_subject_at,
     check_place_owner,
 )
+from depotshare.domain.common.actor import Actor
 from depotshare.domain.common.errors import InvalidInput, Problems
 from depotshare.domain.orgs import tree
+from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.charging.queries import decimal_text
+from depotshare.services.common.access import require
+from depotshare.services.common.ownership import org_by_id
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.store.access.grants import Grants, Place
 from depotshare.store.access.models import Grant, GrantScope
@@ -157,6 +161,16 @@ class OrgTree:
     def within(self, org: str, ancestor: str) -> bool:
         a, b = self.paths.get(org), self.paths.get(ancestor)
         return a is not None and b is not None and tree.is_within(a, b)
+
+
+async def require_host_write(
+    uow: UnitOfWork, actor: Actor, host_org_id: int, resource: Resource, what: str
+) -> Organisation:
+    """Partnerships and grants are written from the host side only: Forbidden to anyone else who
+    sees them (a partner reads its partnerships and their grants). Returns the host."""
+    host = await org_by_id(uow, host_org_id)
+    require(actor.scope, resource, Action.WRITE, host.path, what)
+    return host
 
 
 @dataclass(frozen=True)

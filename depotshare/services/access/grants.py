@@ -17,6 +17,7 @@ from depotshare.services.access.grant_shapes import (
     GrantView,
     grant_places,
     grant_terms,
+    require_host_write,
 )
 from depotshare.services.access.grant_writes import (
     CheckedGrant,
@@ -28,7 +29,6 @@ from depotshare.services.access.grant_writes import (
     view_snapshot,
 )
 from depotshare.services.access.partnerships import access_partnership, partnership_ref
-from depotshare.services.common.access import require
 from depotshare.services.common.ownership import org_by_id
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
@@ -92,9 +92,7 @@ async def _access_grant(
 async def _require_grant_write(
     uow: UnitOfWork, actor: Actor, partnership: Partnership, what: str
 ) -> Organisation:
-    host = await org_by_id(uow, partnership.host_org_id)
-    require(actor.scope, GRANTS, Action.WRITE, host.path, what)
-    return host
+    return await require_host_write(uow, actor, partnership.host_org_id, GRANTS, what)
 
 
 async def list_grants(

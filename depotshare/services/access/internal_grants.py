@@ -17,9 +17,10 @@ from depotshare.domain.access.grant_terms import check_grant
 from depotshare.domain.access.grants import GrantStatus
 from depotshare.domain.access.ownership import check_internal_subject
 from depotshare.domain.common.actor import Actor
-from depotshare.domain.common.errors import Conflict, NotFound, Problems
+from depotshare.domain.common.errors import Conflict, Problems
 from depotshare.domain.common.keys import as_id
 from depotshare.domain.orgs.roles import Action, Resource
+from depotshare.services.access import grant_writes as writes
 from depotshare.services.access.grant_shapes import (
     GrantPatch,
     GrantSpec,
@@ -27,17 +28,10 @@ from depotshare.services.access.grant_shapes import (
     OrgTree,
     grant_places,
     grant_terms,
+    require_host_write,
 )
-from depotshare.services.access.grant_writes import (
-    CheckedGrant,
-    GrantOwner,
-    apply_grant,
-    internal_owner,
-    patch_grant,
-    remove_grant,
-    view_snapshot,
-)
-from depotshare.services.common.access import require
+from depotshare.services.access.grant_writes import CheckedGrant, GrantOwner
+from depotshare.services.common.access import found
 from depotshare.services.common.ownership import org_by_id, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
 from depotshare.services.common.unit_of_work import UnitOfWork
@@ -80,7 +74,7 @@ async def _view(uow: UnitOfWork, row: Grant) -> InternalGrantView:
 
 
 def _owner(host: Organisation) -> GrantOwner:
-    return internal_owner(host.id, host.key)
+    return writes.internal_owner(host.id, host.key)
 
 
 async def _access(uow: UnitOfWork, actor: Actor, ref: str, action: Action = Action.READ) -> Grant:
@@ -92,11 +86,9 @@ async def _access(uow: UnitOfWork, actor: Actor, ref: str, action: Action = Acti
         row = await uow.repo(Grants).internal_scoped(actor.scope, host=host, key=key)
     elif (grant_id := as_id(ref)) is not None:
         row = await uow.repo(Grants).internal_scoped(actor.scope, id=grant_id)
-    if row is None:
-        raise NotFound(f"internal grant {ref!r} not found")
+    row = found(row, f"internal grant {ref!r}")
     if action is Action.WRITE:
-        owner = await org_by_id(uow, row.host_org_id)
-        require(actor.scope, GRANTS, Action.WRITE, owner.path, f"internal grant {ref!r}")
+        await require_host_write(uow, actor, row.host_org_id, GRANTS, f"internal grant {ref!r}")
     return row
 
 
@@ -148,7 +140,7 @@ async def _check(
 async def create_internal_grant(uow: UnitOfWork, actor: Actor, spec: InternalGrantSpec) -> InternalGrantView:
     host = await target_org(uow, actor, spec.host, GRANTS)
     checked = await _check(uow, spec.grant, host)
-    row, _ = await apply_grant(uow, actor, _owner(host), checked)
+    row, _ = await writes.apply_grant(uow, actor, _owner(host), checked)
     view = await _view(uow, row)
     await uow.commit()
     return view
@@ -164,7 +156,7 @@ async def update_internal_grant(
     async def check(spec: GrantSpec) -> CheckedGrant:
         return await _check(uow, spec, host, row.id)
 
-    await patch_grant(uow, actor, _owner(host), row, before, patch, check)
+    await writes.patch_grant(uow, actor, _owner(host), row, before, patch, check)
     view = await _view(uow, row)
     await uow.commit()
     return view
@@ -173,6 +165,6 @@ async def update_internal_grant(
 async def delete_internal_grant(uow: UnitOfWork, actor: Actor, ref: str) -> None:
     row = await _access(uow, actor, ref, Action.WRITE)
     view = await _view(uow, row)
-    owner = internal_owner(row.host_org_id, view.host)
-    await remove_grant(uow, actor, owner, row, view_snapshot(owner, view))
+    owner = writes.internal_owner(row.host_org_id, view.host)
+    await writes.remove_grant(uow, actor, owner, row, writes.view_snapshot(owner, view))
     await uow.commit()

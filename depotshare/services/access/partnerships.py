@@ -24,10 +24,10 @@ from depotshare.domain.access.ownership import (
 )
 from depotshare.domain.access.partnerships import OPERATOR, PartnershipIn, ShareIn, check_partnership
 from depotshare.domain.common.actor import Actor
-from depotshare.domain.common.errors import Conflict, InvalidInput, NotFound, Problems
+from depotshare.domain.common.errors import Conflict, InvalidInput, Problems
 from depotshare.domain.orgs.roles import Action, Resource
-from depotshare.services.access.grant_shapes import OrgTree
-from depotshare.services.common.access import require
+from depotshare.services.access.grant_shapes import OrgTree, require_host_write
+from depotshare.services.common.access import found
 from depotshare.services.common.changes import created, updated
 from depotshare.services.common.ownership import org_by_id, target_org
 from depotshare.services.common.pagination import Page, decode_cursor, page_of
@@ -117,6 +117,18 @@ def partnership_snapshot(row: Partnership, names: PartnershipNames) -> dict[str,
     }
 
 
+def partnership_columns(entry: PartnershipIn, tariff_id: int | None) -> dict[str, Any]:
+    """What is stored of an entry besides its pair; each column is its field's but `tariff_id`."""
+    return {
+        "key": entry.key,
+        "status": entry.status.value,
+        "valid_from": entry.valid_from,
+        "valid_until": entry.valid_until,
+        "tariff_id": tariff_id,
+        "revenue_share": [s.model_dump(mode="json") for s in entry.revenue_share],
+    }
+
+
 def _names(view: PartnershipView) -> PartnershipNames:
     return PartnershipNames(view.host, view.partner, view.tariff)
 
@@ -163,11 +175,9 @@ async def access_partnership(
     host, sep, partner = ref.partition(":")
     pair = (host, partner) if sep else None
     row = await uow.repo(Partnerships).find_scoped(actor.scope, key=None if sep else ref, pair=pair)
-    if row is None:
-        raise NotFound(f"partnership {ref!r} not found")
+    row = found(row, f"partnership {ref!r}")
     if action is Action.WRITE:
-        host_org = await org_by_id(uow, row.host_org_id)
-        require(actor.scope, PARTNERSHIPS, Action.WRITE, host_org.path, f"partnership {ref!r}")
+        await require_host_write(uow, actor, row.host_org_id, PARTNERSHIPS, f"partnership {ref!r}")
     return row
 
 
@@ -244,14 +254,7 @@ async def create_partnership(uow: UnitOfWork, actor: Actor, entry: PartnershipIn
         raise Conflict(f"{host.key!r} already has a partnership with {partner.key!r}")
     if entry.key is not None and await uow.repo(Partnerships).get_by_key(entry.key) is not None:
         raise Conflict(f"key: a partnership {entry.key!r} already exists")
-    columns = {
-        "key": entry.key,
-        "status": entry.status.value,
-        "valid_from": entry.valid_from,
-        "valid_until": entry.valid_until,
-        "tariff_id": tariff_id,
-        "revenue_share": [s.model_dump(mode="json") for s in entry.revenue_share],
-    }
+    columns = partnership_columns(entry, tariff_id)
     names = PartnershipNames(host.key, partner.key, entry.tariff)
     row = await apply_partnership(uow, actor, (host.id, partner.id), columns, names)
     view = await _partnership_view(uow, actor, row)
@@ -303,14 +306,7 @@ async def update_partnership(
         raise Conflict(f"key: a partnership {merged.key!r} already exists")
     if "key" in patch.given and patch.key is None and row.key is not None:
         raise InvalidInput("body.key", "a partnership keeps its key once it has one")
-    values = {
-        "key": merged.key,
-        "status": merged.status.value,
-        "valid_from": merged.valid_from,
-        "valid_until": merged.valid_until,
-        "tariff_id": tariff_id,
-        "revenue_share": [s.model_dump(mode="json") for s in merged.revenue_share],
-    }
+    values = partnership_columns(merged, tariff_id)
     names = PartnershipNames(before_view.host, before_view.partner, merged.tariff)
     await apply_partnership(uow, actor, (host.id, row.partner_org_id), values, names, row, before=before)
     view = await _partnership_view(uow, actor, row)

@@ -30,7 +30,12 @@ from depotshare.services.access.grant_writes import (
     remove_grant,
     snapshot,
 )
-from depotshare.services.access.partnerships import PartnershipNames, apply_partnership, partnership_snapshot
+from depotshare.services.access.partnerships import (
+    PartnershipNames,
+    apply_partnership,
+    partnership_columns,
+    partnership_snapshot,
+)
 from depotshare.services.common.unit_of_work import UnitOfWork
 from depotshare.services.setup import exporter
 from depotshare.store.access.models import Grant, GrantScope, Partnership, Tariff
@@ -87,24 +92,16 @@ class PartnerWriter:
     async def partnership(self, entry: PartnershipIn) -> None:
         host, partner = self.cat.orgs[entry.host], self.cat.orgs[entry.partner]
         row = self.cat.partnerships.get((host.id, partner.id))
-        columns: dict[str, dict[str, Any]] = {
-            "key": {"key": entry.key},
-            "status": {"status": entry.status.value},
-            "valid_from": {"valid_from": entry.valid_from},
-            "valid_until": {"valid_until": entry.valid_until},
-            "tariff": {"tariff_id": self.cat.tariffs[entry.tariff].id if entry.tariff else None},
-            "revenue_share": {"revenue_share": [s.model_dump(mode="json") for s in entry.revenue_share]},
-        }
+        columns = partnership_columns(entry, self.cat.tariffs[entry.tariff].id if entry.tariff else None)
         pair = (host.id, partner.id)
         if row is None:
-            values = {c: v for cols in columns.values() for c, v in cols.items()}
             names = PartnershipNames(host.key, partner.key, entry.tariff)
-            row = await apply_partnership(self.uow, self.actor, pair, values, names)
+            row = await apply_partnership(self.uow, self.actor, pair, columns, names)
             self.cat.add(row)
             self.count("partnerships", True, False)
         else:
             given = entry.model_fields_set
-            wanted = {c: v for name, cols in columns.items() if name in given for c, v in cols.items()}
+            wanted = {c: v for c, v in columns.items() if c.removesuffix("_id") in given}
             changes = {c: v for c, v in wanted.items() if getattr(row, c) != v}
             if changes:
                 before = partnership_snapshot(row, self.partnership_names(row, row.tariff_id))
