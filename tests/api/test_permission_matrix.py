@@ -10,7 +10,7 @@ the world (suffix `w<role>`), or starts from an empty database where its world m
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,12 +152,13 @@ class Base:
         return self.headers[_caller(role)]
 
 
-async def _base(client: AsyncClient, runtime: Runtime) -> Base:
+async def _base(client: AsyncClient, runtime: Runtime, roles: Sequence[Role] = tuple(Role)) -> Base:
+    """With the callers of `roles` (every role for a shared world, one for a case's own)."""
     await make_tree(runtime, TREE)
     await make_user(runtime, ADMIN, (Role.PLATFORM_ADMIN, None))
-    for role in Role:
+    for role in roles:
         await make_user(runtime, _caller(role), (role, None if role is Role.PLATFORM_ADMIN else "a"))
-    emails = [ADMIN, *(_caller(role) for role in Role)]
+    emails = [ADMIN, *(_caller(role) for role in roles)]
     return Base({email: await login(client, email) for email in emails})
 
 
@@ -374,9 +375,11 @@ async def _partnerships(
     return refs
 
 
-async def _partner_world(client: AsyncClient, runtime: Runtime, host_side: bool) -> Base:
+async def _partner_world(
+    client: AsyncClient, runtime: Runtime, host_side: bool, roles: Sequence[Role] = tuple(Role)
+) -> Base:
     """A depot `loc-<org>` for a1, b, h and p0; the partnerships of one side (objects: org -> ref)."""
-    world = await _base(client, runtime)
+    world = await _base(client, runtime, roles)
     admin = world.headers[ADMIN]
     for org in ("a1", "b", "h", "p0"):
         body = {"key": f"loc-{org}", "org": org, "name": "Depot", "timezone": "UTC"}
@@ -437,7 +440,7 @@ async def test_partner_access_matrix(
     whole, so a writing case takes a database of its own."""
     if action is Action.WRITE:
         await module_world.own_database()
-        world = await _partner_world(client, runtime, host_side=False)
+        world = await _partner_world(client, runtime, host_side=False, roles=[role])
     else:
         world = await module_world("partner-side", lambda: _partner_world(client, runtime, host_side=False))
     caller = world.caller(role)
@@ -461,10 +464,12 @@ async def test_partner_access_matrix(
         assert r.status_code == expected, (org, r.text)
 
 
-async def _internal_grant_world(client: AsyncClient, runtime: Runtime) -> Base:
+async def _internal_grant_world(
+    client: AsyncClient, runtime: Runtime, roles: Sequence[Role] = tuple(Role)
+) -> Base:
     """One internal grant `g` per organisation a1, b, h, for its own fleet at its own depot
     (objects[GRANTS]: org -> grant id)."""
-    world = await _base(client, runtime)
+    world = await _base(client, runtime, roles)
     admin = world.headers[ADMIN]
     ids = {}
     for org in ("a1", "b", "h"):
@@ -488,7 +493,7 @@ async def test_internal_grant_matrix(
     The list is compared whole, so a writing case takes a database of its own."""
     if action is Action.WRITE:
         await module_world.own_database()
-        world = await _internal_grant_world(client, runtime)
+        world = await _internal_grant_world(client, runtime, roles=[role])
     else:
         world = await module_world("internal-grants", lambda: _internal_grant_world(client, runtime))
     caller = world.caller(role)
