@@ -24,14 +24,9 @@ from tests.support.helpers import SYSTEM
 SET_UP = (
     """\
 organisations:
-  - key: host
-    name: Host AG
-    children: [{key: night-shift, name: Night shift}]
-  - key: partner
-    name: Partner GmbH
-    children: [{key: partner-vans, name: Vans}]
-  - key: other
-    name: Other GmbH
+  - {key: host, name: Host AG, children: [{key: night-shift, name: Night shift}]}
+  - {key: partner, name: Partner GmbH}
+  - {key: other, name: Other GmbH}
 locations:
 """
     + DEPOT
