@@ -15,9 +15,19 @@ from depotshare.domain.orgs.roles import Action, Resource
 from depotshare.services.common.ownership import target_org
 from depotshare.services.common.pagination import Page
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.fleet.names import StoredNames, named_view
+from depotshare.services.fleet.names import NameSource, StoredNames, named_view
 from depotshare.services.fleet.references import Reference
-from depotshare.services.fleet.writes import FleetKind, access, apply_write, delete_row, page, place, view_of
+from depotshare.services.fleet.writes import (
+    Applied,
+    Columns,
+    FleetKind,
+    access,
+    apply_write,
+    delete_row,
+    page,
+    place,
+    view_of,
+)
 from depotshare.store.fleet.cost_centres import CostCentres
 from depotshare.store.fleet.models import CostCentre
 from depotshare.store.orgs.models import Organisation
@@ -43,6 +53,14 @@ COST_CENTRE = FleetKind(
     partial(named_view, CostCentreView),
     frozenset({"id", "created_at"}),
 )
+
+
+async def apply_cost_centre(
+    uow: UnitOfWork, actor: Actor, names: NameSource, row: CostCentre | None, columns: Columns
+) -> Applied[CostCentre, CostCentreView]:
+    """The one write of a cost centre (REST and import): create it or set `columns`, audited; no
+    commit. The caller has checked that the code is free in its organisation."""
+    return await apply_write(uow, actor, COST_CENTRE, names, row, columns)
 
 
 async def resolve_cost_centre(
@@ -104,7 +122,7 @@ async def create_cost_centre(
     owner = await target_org(uow, actor, org, COST_CENTRES)
     await _check_code_free(uow, owner, code)
     columns = {"org_id": owner.id, "code": code, "name": name}
-    applied = await apply_write(uow, actor, COST_CENTRE, StoredNames(uow), None, columns)
+    applied = await apply_cost_centre(uow, actor, StoredNames(uow), None, columns)
     await uow.commit()
     return applied.view
 
@@ -125,7 +143,7 @@ async def update_cost_centre(
     if (placed.owner.id, new_code) != (cc.org_id, cc.code):
         await _check_code_free(uow, placed.owner, new_code)
     columns = {"org_id": placed.owner.id, "code": new_code, "name": name if name is not None else cc.name}
-    applied = await apply_write(uow, actor, COST_CENTRE, StoredNames(uow), cc, columns)
+    applied = await apply_cost_centre(uow, actor, StoredNames(uow), cc, columns)
     await uow.commit()
     return applied.view
 

@@ -57,7 +57,7 @@ class FleetEntries(AssetWriter):
     def done(self, section: str, applied: Applied[Any, Any]) -> None:
         if applied.created:
             self.cat.add(applied.row)
-        self.count(section, applied.created, applied.changed and not applied.created)
+        self.count(section, applied.created, applied.changed)
 
     def employee_columns(self, e: EmployeeIn) -> Columns:
         return {

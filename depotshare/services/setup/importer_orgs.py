@@ -9,8 +9,7 @@ from depotshare.domain.common.actor import Actor
 from depotshare.domain.setup import ImportSummary, Plan
 from depotshare.domain.setup.model import CostCentreIn, UserIn
 from depotshare.services.common.unit_of_work import UnitOfWork
-from depotshare.services.fleet.cost_centres import COST_CENTRE
-from depotshare.services.fleet.writes import apply_write
+from depotshare.services.fleet.cost_centres import apply_cost_centre
 from depotshare.services.orgs.organisations import apply_organisation
 from depotshare.services.orgs.users import apply_user
 from depotshare.services.setup.importer_credentials import password_changes
@@ -59,7 +58,7 @@ class OrgWriter:
         """Written by the fleet's write path, as the API writes a cost centre."""
         row = self.cat.cost_centres.get((org.id, entry.code))
         columns = {"org_id": org.id, "code": entry.code, "name": entry.name}
-        applied = await apply_write(self.uow, self.actor, COST_CENTRE, CatalogueNames(self.cat), row, columns)
+        applied = await apply_cost_centre(self.uow, self.actor, CatalogueNames(self.cat), row, columns)
         if applied.created:
             self.cat.add(applied.row)
         self.count("cost_centres", applied.created, applied.changed)
