@@ -99,12 +99,7 @@ async def list_cost_centres(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[CostCentreView]:
-    async def rows(prefix: str | None, after_id: int | None, n: int) -> list[CostCentre]:
-        return await uow.repo(CostCentres).list_scoped(
-            actor.scope, org_prefix=prefix, q=q, after_id=after_id, limit=n
-        )
-
-    return await page(uow, actor, COST_CENTRE, rows, org, cursor, limit)
+    return await page(uow, actor, COST_CENTRE, org, cursor, limit, q=q)
 
 
 async def get_cost_centre(uow: UnitOfWork, actor: Actor, cc_id: int) -> CostCentreView:

@@ -101,12 +101,7 @@ async def list_employees(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[EmployeeView]:
-    async def rows(prefix: str | None, after_id: int | None, n: int) -> list[Employee]:
-        return await uow.repo(Employees).list_scoped(
-            actor.scope, org_prefix=prefix, q=q, cost_centre=cost_centre, after_id=after_id, limit=n
-        )
-
-    return await page(uow, actor, EMPLOYEE, rows, org, cursor, limit)
+    return await page(uow, actor, EMPLOYEE, org, cursor, limit, q=q, cost_centre=cost_centre)
 
 
 async def get_employee(uow: UnitOfWork, actor: Actor, key: str) -> EmployeeView:

@@ -167,23 +167,8 @@ async def list_tokens(
     limit: int = 50,
 ) -> Page[TokenView]:
     status, type = _enum_filter(status, TokenStatus, "status"), _enum_filter(type, TokenType, "type")
-
-    async def rows(prefix: str | None, after_id: int | None, n: int) -> list[Token]:
-        return await uow.repo(Tokens).list_scoped(
-            actor.scope,
-            org_prefix=prefix,
-            q=q,
-            status=status,
-            type=type,
-            group=group,
-            employee=employee,
-            vehicle=vehicle,
-            cost_centre=cost_centre,
-            after_id=after_id,
-            limit=n,
-        )
-
-    return await page(uow, actor, TOKEN, rows, org, cursor, limit)
+    filters = {"q": q, "group": group, "employee": employee, "vehicle": vehicle, "cost_centre": cost_centre}
+    return await page(uow, actor, TOKEN, org, cursor, limit, status=status, type=type, **filters)
 
 
 async def get_token(uow: UnitOfWork, actor: Actor, uid: str) -> TokenView:

@@ -90,12 +90,7 @@ async def list_vehicles(
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[VehicleView]:
-    async def rows(prefix: str | None, after_id: int | None, n: int) -> list[Vehicle]:
-        return await uow.repo(Vehicles).list_scoped(
-            actor.scope, org_prefix=prefix, q=q, employee=employee, after_id=after_id, limit=n
-        )
-
-    return await page(uow, actor, VEHICLE, rows, org, cursor, limit)
+    return await page(uow, actor, VEHICLE, org, cursor, limit, q=q, employee=employee)
 
 
 async def get_vehicle(uow: UnitOfWork, actor: Actor, key: str) -> VehicleView:

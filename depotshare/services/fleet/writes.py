@@ -6,7 +6,7 @@ that the REST use cases and the import both take, and a deletion that says what 
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
@@ -151,15 +151,18 @@ async def page(
     uow: UnitOfWork,
     actor: Actor,
     kind: FleetKind[Row, View],
-    rows: Callable[[str | None, int | None, int], Awaitable[list[Row]]],
     org: str | None,
     cursor: str | None,
     limit: int,
+    **filters: str | None,
 ) -> Page[View]:
-    """A page of views: `rows(subtree path or None, after id, how many)` reads the rows, the
-    names they refer to are read once for the page."""
+    """A page of the kind's scoped list (its repository's `list_scoped`, narrowed by `filters`
+    and to the subtree `org`); the names the rows refer to are read once for the page."""
     prefix = await subtree_filter(uow, actor, org)
-    found = await rows(prefix, decode_cursor(cursor), limit + 1)
+    repo = uow.repo(kind.repo)
+    found: list[Row] = await repo.list_scoped(
+        actor.scope, org_prefix=prefix, after_id=decode_cursor(cursor), limit=limit + 1, **filters
+    )
     names = await read_names(uow, found[:limit])
     return page_of(found, limit, lambda r: r.id, lambda r: kind.view(r, names))
 
