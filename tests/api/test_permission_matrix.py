@@ -6,7 +6,10 @@ which only stations write, are read-only families checked from both sides (fleet
 
 Each world is built once per module (`module_world`) with one caller per role, logged in once:
 the cases that only read share it; a writing case changes objects of its own, made for it inside
-the world (suffix `w<role>`), or starts from an empty database where its world must stay exact."""
+the world (suffix `w<role>`), or starts from an empty database where its world must stay exact. A
+writing case of a role the table lets write nothing there sends only writes that must be refused:
+it addresses the shared objects (a write that went through fails it, and a failed case's world is
+dropped before the next case)."""
 
 from __future__ import annotations
 
@@ -141,6 +144,13 @@ def _reach(role: Role, resource: Resource, action: Action) -> Reach | None:
     return ROLE_PERMISSIONS[role].get((resource, action))
 
 
+def _may_change(role: Role, resource: Resource, action: Action) -> bool:
+    """Whether a case's writes may go through: only then does it need objects of its own."""
+    return action is Action.WRITE and (
+        role is Role.PLATFORM_ADMIN or _reach(role, resource, Action.WRITE) is not None
+    )
+
+
 @dataclass
 class Base:
     """The tree, the platform admin and one caller per role, each logged in once."""
@@ -216,10 +226,10 @@ async def test_matrix(
     world = await module_world("families", lambda: _families_world(client, runtime))
     caller, admin = world.caller(role), world.headers[ADMIN]
     fam = FAMILIES[resource]
-    tag = "" if action is Action.READ else _tag(role)
+    tag = _tag(role) if _may_change(role, resource, action) else ""
     objects = dict(world.objects[resource])
     shared_own = objects.pop("own", None)
-    if tag:  # a writing case changes objects of its own
+    if tag:  # a case whose writes may go through changes objects of its own
         objects = await _family_objects(client, runtime, admin, resource, tag)
     everywhere = role is Role.PLATFORM_ADMIN
     reach = _reach(role, resource, action)
@@ -402,7 +412,7 @@ async def test_grant_matrix(
     world = await module_world("host-side", lambda: _partner_world(client, runtime, host_side=True))
     caller = world.caller(role)
     refs: dict[str, str] = world.objects[Resource.GRANTS]
-    if action is Action.WRITE:  # partnerships of its own, with a partner company of its own
+    if _may_change(role, Resource.GRANTS, action):  # partnerships and a partner company of its own
         refs = await _partnerships(client, runtime, world.headers[ADMIN], True, _tag(role))
     everywhere = role is Role.PLATFORM_ADMIN
     reach = _reach(role, Resource.GRANTS, action)
@@ -437,8 +447,8 @@ async def test_partner_access_matrix(
 ) -> None:
     """The partner side reads the partnerships naming its subtree as partner, and their grants;
     nobody writes through it (the host is p0, outside every caller's reach). The list is compared
-    whole, so a writing case takes a database of its own."""
-    if action is Action.WRITE:
+    whole, so a case whose writes may go through takes a database of its own."""
+    if _may_change(role, Resource.PARTNER_ACCESS, action):
         await module_world.own_database()
         world = await _partner_world(client, runtime, host_side=False, roles=[role])
     else:
@@ -490,8 +500,8 @@ async def test_internal_grant_matrix(
     client: AsyncClient, runtime: Runtime, module_world: ModuleWorld, role: Role, action: Action
 ) -> None:
     """Internal grants are the host side's `grants` family: by HOST:KEY, by id, and in the list.
-    The list is compared whole, so a writing case takes a database of its own."""
-    if action is Action.WRITE:
+    The list is compared whole, so a case whose writes may go through takes a database of its own."""
+    if _may_change(role, Resource.GRANTS, action):
         await module_world.own_database()
         world = await _internal_grant_world(client, runtime, roles=[role])
     else:
