@@ -85,7 +85,12 @@ def _auth(tag: str) -> dict[str, str]:
     return {"status": "Invalid" if tag == REJECTED else "Accepted"}
 
 
-class Central16(Cp16):
+class _RecordingCentral:
+    """What both versions' test centrals do alike: record every message, accept the boot, answer
+    the heartbeat, the status and the meter values with the version's empty result."""
+
+    results: Any  # the version's `call_result` module
+
     def __init__(self, sid: str, ws: ServerConnection, csms: Csms) -> None:
         super().__init__(sid, ws)
         self.csms = csms
@@ -96,19 +101,28 @@ class Central16(Cp16):
     @on("BootNotification")
     def boot(self, **p: Any) -> Any:
         self._see("BootNotification", **p)
-        return result16.BootNotification(
+        return self.results.BootNotification(
             current_time=NOW().isoformat(), interval=self.csms.heartbeat, status="Accepted"
         )
 
     @on("Heartbeat")
     def heartbeat(self, **p: Any) -> Any:
         self._see("Heartbeat", **p)
-        return result16.Heartbeat(current_time=NOW().isoformat())
+        return self.results.Heartbeat(current_time=NOW().isoformat())
 
     @on("StatusNotification")
     def status(self, **p: Any) -> Any:
         self._see("StatusNotification", **p)
-        return result16.StatusNotification()
+        return self.results.StatusNotification()
+
+    @on("MeterValues")
+    def meter(self, **p: Any) -> Any:
+        self._see("MeterValues", **p)
+        return self.results.MeterValues()
+
+
+class Central16(_RecordingCentral, Cp16):
+    results = result16
 
     @on("Authorize")
     def authorize(self, id_tag: str, **p: Any) -> Any:
@@ -125,36 +139,9 @@ class Central16(Cp16):
         self._see("StopTransaction", **p)
         return result16.StopTransaction()
 
-    @on("MeterValues")
-    def meter(self, **p: Any) -> Any:
-        self._see("MeterValues", **p)
-        return result16.MeterValues()
 
-
-class Central201(Cp201):
-    def __init__(self, sid: str, ws: ServerConnection, csms: Csms) -> None:
-        super().__init__(sid, ws)
-        self.csms = csms
-
-    def _see(self, action: str, **payload: Any) -> None:
-        self.csms.seen.append(Seen(self.id, action, payload))
-
-    @on("BootNotification")
-    def boot(self, **p: Any) -> Any:
-        self._see("BootNotification", **p)
-        return result201.BootNotification(
-            current_time=NOW().isoformat(), interval=self.csms.heartbeat, status="Accepted"
-        )
-
-    @on("Heartbeat")
-    def heartbeat(self, **p: Any) -> Any:
-        self._see("Heartbeat", **p)
-        return result201.Heartbeat(current_time=NOW().isoformat())
-
-    @on("StatusNotification")
-    def status(self, **p: Any) -> Any:
-        self._see("StatusNotification", **p)
-        return result201.StatusNotification()
+class Central201(_RecordingCentral, Cp201):
+    results = result201
 
     @on("Authorize")
     def authorize(self, id_token: dict[str, Any], **p: Any) -> Any:
@@ -166,11 +153,6 @@ class Central201(Cp201):
         self._see("TransactionEvent", **p)
         token = p.get("id_token")
         return result201.TransactionEvent(id_token_info=_auth(token["id_token"]) if token else None)
-
-    @on("MeterValues")
-    def meter(self, **p: Any) -> Any:
-        self._see("MeterValues", **p)
-        return result201.MeterValues()
 
     @on("NotifyReport")
     def report(self, **p: Any) -> Any:
