@@ -46,27 +46,20 @@ def _fed(session: ChargingSession, feed: list[list[Reading]]) -> ChargingSession
     return session
 
 
+@st.composite
+def stopped_sessions(draw: st.DrawFn) -> ChargingSession:
+    """A session of either protocol fed readings, then ended (with or without a final meter) or
+    closed by the station's reboot."""
+    session = _fed(_started(draw(st.sampled_from(PROTOCOLS)), draw(st.none() | meters)), draw(batches))
+    stopped_at = draw(minutes)
+    if draw(st.booleans()):
+        return session.close_on_reboot(stopped_at)
+    return _ended(session, stopped_at, draw(st.none() | meters))
+
+
 @settings(max_examples=150)
-@given(
-    st.sampled_from(PROTOCOLS),
-    st.none() | meters,
-    batches,
-    minutes,
-    st.none() | meters,
-    batches,
-    st.booleans(),
-)
-def test_energy_is_never_negative(
-    protocol: str,
-    meter_start: int | None,
-    before: list[list[Reading]],
-    stopped_at: datetime,
-    final: int | None,
-    late: list[list[Reading]],
-    reboot: bool,
-) -> None:
-    session = _fed(_started(protocol, meter_start), before)
-    session = session.close_on_reboot(stopped_at) if reboot else _ended(session, stopped_at, final)
+@given(stopped_sessions(), batches)
+def test_energy_is_never_negative(session: ChargingSession, late: list[list[Reading]]) -> None:
     for step in (session, _fed(session, late)):
         assert step.energy_wh is None or step.energy_wh >= 0
         assert step.energy_wh is None or step.energy_wh == (step.meter_stop_wh or 0) - (
@@ -141,26 +134,10 @@ def test_a_201_transaction_is_the_same_in_any_order_of_its_events(
 
 
 @settings(max_examples=150)
-@given(
-    st.sampled_from(PROTOCOLS),
-    st.none() | meters,
-    batches,
-    minutes,
-    st.none() | meters,
-    batches,
-    st.booleans(),
-)
+@given(stopped_sessions(), batches)
 def test_late_readings_never_lower_the_final_meter(
-    protocol: str,
-    meter_start: int | None,
-    before: list[list[Reading]],
-    stopped_at: datetime,
-    final: int | None,
-    late: list[list[Reading]],
-    reboot: bool,
+    session: ChargingSession, late: list[list[Reading]]
 ) -> None:
-    session = _fed(_started(protocol, meter_start), before)
-    session = session.close_on_reboot(stopped_at) if reboot else _ended(session, stopped_at, final)
     assert session.stop is not None
     for batch in late:
         later = session.record(batch)
