@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -332,6 +333,41 @@ SITES = st.builds(
 MOMENTS = st.datetimes(datetime(2025, 10, 1), datetime(2027, 3, 31), timezones=st.just(UTC))  # noqa: DTZ001
 FRIENDLY_MOMENTS = st.datetimes(datetime(2026, 1, 1), datetime(2026, 5, 31), timezones=st.just(UTC))  # noqa: DTZ001
 SESSIONS = st.lists(st.builds(OpenSession, st.sampled_from([10, 11]), ORGS), max_size=4).map(tuple)
+
+
+class Situation(NamedTuple):
+    """What a decision reads, in `decide`'s order: a token at a site at a moment, the grants and
+    partnerships in force, the sessions running."""
+
+    token: TokenFacts
+    site: SiteFacts
+    at: datetime
+    gs: list[Grant]
+    ps: list[PartnershipFacts]
+    sessions: tuple[OpenSession, ...]
+
+
+def situations(
+    *, max_grants: int, min_grants: int = 0, friendly: bool = False
+) -> st.SearchStrategy[Situation]:
+    """Random situations; friendly ones also draw from the worlds where admission is likely."""
+
+    def drawn(
+        anything: st.SearchStrategy[object], likely: st.SearchStrategy[object]
+    ) -> st.SearchStrategy[object]:
+        return anything | likely if friendly else anything
+
+    return st.builds(
+        Situation,
+        drawn(TOKENS, FRIENDLY_TOKENS),
+        SITES,
+        drawn(MOMENTS, FRIENDLY_MOMENTS),
+        st.lists(drawn(grants(), FRIENDLY_GRANTS), min_size=min_grants, max_size=max_grants),
+        drawn(PARTNERSHIPS, FRIENDLY_PARTNERSHIPS),
+        SESSIONS,
+    )
+
+
 # How specific a refusal is, by its status: an added grant may only make it more specific.
 RANK = {
     AuthStatus.NOT_AT_THIS_LOCATION: 1,
@@ -362,23 +398,10 @@ def test_default_deny(
 
 
 @settings(max_examples=100)
-@given(
-    token=TOKENS,
-    site=SITES,
-    at=MOMENTS,
-    gs=st.lists(grants(), max_size=4),
-    ps=PARTNERSHIPS,
-    sessions=SESSIONS,
-)
-def test_blocked_never_accepted_and_one_outcome(
-    token: TokenFacts,
-    site: SiteFacts,
-    at: datetime,
-    gs: list[Grant],
-    ps: list[PartnershipFacts],
-    sessions: tuple[OpenSession, ...],
-) -> None:
-    decision = decide(token, site, at, gs, ps, sessions)
+@given(situations(max_grants=4))
+def test_blocked_never_accepted_and_one_outcome(situation: Situation) -> None:
+    token = situation.token
+    decision = decide(*situation)
     assert decision.reason
     if token.status == "blocked":
         assert decision.status is AuthStatus.BLOCKED
@@ -388,27 +411,11 @@ def test_blocked_never_accepted_and_one_outcome(
 
 
 @settings(max_examples=120)
-@given(
-    token=TOKENS | FRIENDLY_TOKENS,
-    site=SITES,
-    at=MOMENTS | FRIENDLY_MOMENTS,
-    gs=st.lists(grants() | FRIENDLY_GRANTS, max_size=3),
-    extra=grants(internal=False) | FRIENDLY_GRANTS,
-    ps=PARTNERSHIPS | FRIENDLY_PARTNERSHIPS,
-    sessions=SESSIONS,
-)
-def test_a_partner_grant_never_makes_a_decision_less_favourable(
-    token: TokenFacts,
-    site: SiteFacts,
-    at: datetime,
-    gs: list[Grant],
-    extra: Grant,
-    ps: list[PartnershipFacts],
-    sessions: tuple[OpenSession, ...],
-) -> None:
+@given(situations(max_grants=3, friendly=True), grants(internal=False) | FRIENDLY_GRANTS)
+def test_a_partner_grant_never_makes_a_decision_less_favourable(situation: Situation, extra: Grant) -> None:
     """Only an explicit internal grant can take something away (it replaces the implicit one)."""
-    before = decide(token, site, at, gs, ps, sessions)
-    after = decide(token, site, at, [*gs, extra], ps, sessions)
+    before = decide(*situation)
+    after = decide(*situation._replace(gs=[*situation.gs, extra]))
     if before.status in RANK:
         assert RANK[after.status] >= RANK[before.status], (before.reason, after.reason)
     else:  # refused for the token itself: no grant changes that
@@ -416,46 +423,17 @@ def test_a_partner_grant_never_makes_a_decision_less_favourable(
 
 
 @settings(max_examples=100)
-@given(
-    token=TOKENS,
-    site=SITES,
-    at=MOMENTS,
-    gs=st.lists(grants(), max_size=3),
-    ps=PARTNERSHIPS,
-    sessions=SESSIONS,
-)
-def test_fewer_running_sessions_never_refuse_an_accepted_token(
-    token: TokenFacts,
-    site: SiteFacts,
-    at: datetime,
-    gs: list[Grant],
-    ps: list[PartnershipFacts],
-    sessions: tuple[OpenSession, ...],
-) -> None:
-    if decide(token, site, at, gs, ps, sessions).accepted:
-        assert decide(token, site, at, gs, ps, sessions[1:]).accepted
+@given(situations(max_grants=3))
+def test_fewer_running_sessions_never_refuse_an_accepted_token(situation: Situation) -> None:
+    if decide(*situation).accepted:
+        assert decide(*situation._replace(sessions=situation.sessions[1:])).accepted
 
 
 @settings(max_examples=120)
-@given(
-    token=TOKENS | FRIENDLY_TOKENS,
-    site=SITES,
-    at=MOMENTS | FRIENDLY_MOMENTS,
-    gs=st.lists(grants() | FRIENDLY_GRANTS, min_size=1, max_size=3),
-    ps=PARTNERSHIPS | FRIENDLY_PARTNERSHIPS,
-    sessions=SESSIONS,
-    fraction=st.floats(0, 1, exclude_max=True),
-)
-def test_an_accepted_decision_holds_until_its_expiry(
-    token: TokenFacts,
-    site: SiteFacts,
-    at: datetime,
-    gs: list[Grant],
-    ps: list[PartnershipFacts],
-    sessions: tuple[OpenSession, ...],
-    fraction: float,
-) -> None:
-    decision = decide(token, site, at, gs, ps, sessions)
+@given(situations(min_grants=1, max_grants=3, friendly=True), st.floats(0, 1, exclude_max=True))
+def test_an_accepted_decision_holds_until_its_expiry(situation: Situation, fraction: float) -> None:
+    token, site, at, gs, ps, sessions = situation
+    decision = decide(*situation)
     if not decision.accepted or decision.expires_at is None:
         return
     assert decision.expires_at > at
