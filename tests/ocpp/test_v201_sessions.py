@@ -6,6 +6,9 @@ without a Started is kept flagged, a refused token is answered and flagged."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+
+from ocpp.v201 import call
 
 from depotshare.store.fleet.models import Employee, Token
 from depotshare.store.sites.models import ChargingStation
@@ -25,6 +28,11 @@ from tests.ocpp.v201_station import (
 
 TX = "5f1c0a4e-0000-4000-8000-000000000001"
 T0, T1, T2, T3 = (f"2026-03-01T10:{m:02d}:00Z" for m in (0, 15, 30, 45))
+
+
+def tx_ended(seq_no: int, at: str, final_wh: float, **event: Any) -> call.TransactionEvent:
+    """TX's Ended event at `at`, carrying the transaction's final register reading."""
+    return tx_event("Ended", seq_no, TX, at, mv(at, sv(final_wh, context="Transaction.End")), **event)
 
 
 async def test_life_cycle_with_units_and_multipliers(served: Served, depot: None) -> None:
@@ -99,8 +107,8 @@ async def test_replayed_seq_no_changes_nothing(served: Served, depot: None) -> N
         again = await cp.call(start)
         await cp.call(tx_event("Updated", 1, TX, T1, mv(T1, sv(2000))))
         await cp.call(tx_event("Updated", 1, TX, T2, mv(T2, sv(9999))))
-        await cp.call(tx_event("Ended", 2, TX, T3, mv(T3, sv(3000, context="Transaction.End"))))
-        await cp.call(tx_event("Ended", 2, TX, T3, mv(T3, sv(3000, context="Transaction.End"))))
+        await cp.call(tx_ended(2, T3, 3000))
+        await cp.call(tx_ended(2, T3, 3000))
     assert again.id_token_info == first.id_token_info
     assert await sessions_count(served) == 1
     row = await session_of(served, TX)
@@ -113,17 +121,7 @@ async def test_offline_events_out_of_order_make_one_correct_session(served: Serv
     """Queued offline and delivered backwards: the Ended first, the Started last."""
     async with station201(served, "HH-02") as cp:
         await booted(cp)
-        await cp.call(
-            tx_event(
-                "Ended",
-                3,
-                TX,
-                T3,
-                mv(T3, sv(4000, context="Transaction.End")),
-                offline=True,
-                stopped_reason="Local",
-            )
-        )
+        await cp.call(tx_ended(3, T3, 4000, offline=True, stopped_reason="Local"))
         ended_first = await session_of(served, TX)
         await cp.call(tx_event("Updated", 2, TX, T2, mv(T2, sv(3000)), offline=True))
         await cp.call(tx_event("Updated", 1, TX, T1, mv(T1, sv(2000)), offline=True))
@@ -154,7 +152,7 @@ async def test_ended_without_started_is_kept_flagged(served: Served, depot: None
         await booted(cp)
         await cp.call(tx_event("Updated", 5, TX, T1, mv(T1, sv(2000))))
         open_row = await session_of(served, TX)
-        await cp.call(tx_event("Ended", 6, TX, T2, mv(T2, sv(2500, context="Transaction.End"))))
+        await cp.call(tx_ended(6, T2, 2500))
     assert (open_row.state, open_row.flags, open_row.started_at) == ("active", ["orphan"], None)
     row = await session_of(served, TX)
     assert (row.state, row.flags, row.flagged) == ("orphan", ["orphan"], True)
@@ -183,7 +181,7 @@ async def test_late_reading_above_the_end_reading_is_flagged(served: Served, dep
     async with station201(served, "HH-02") as cp:
         await booted(cp)
         await cp.call(tx_event("Started", 0, TX, T0, mv(T0, sv(1000)), token=CARD))
-        await cp.call(tx_event("Ended", 2, TX, T3, mv(T3, sv(2000, context="Transaction.End"))))
+        await cp.call(tx_ended(2, T3, 2000))
         await cp.call(tx_event("Updated", 1, TX, T1, mv(T1, sv(2600)), offline=True))
     row = await session_of(served, TX)
     assert (row.meter_stop_wh, row.energy_wh) == (2000, 1000)
@@ -233,7 +231,7 @@ async def test_started_without_a_reading_takes_the_first_one(served: Served, dep
         await booted(cp)
         await cp.call(tx_event("Started", 0, TX, T0, token=CARD))
         await cp.call(tx_event("Updated", 1, TX, T1, mv(T1, sv(1100))))
-        await cp.call(tx_event("Ended", 2, TX, T2, mv(T2, sv(1900, context="Transaction.End"))))
+        await cp.call(tx_ended(2, T2, 1900))
     row = await session_of(served, TX)
     assert (row.meter_start_wh, row.meter_stop_wh, row.energy_wh, row.flagged) == (1100, 1900, 800, False)
 
@@ -249,17 +247,7 @@ async def test_reboot_closes_open_transactions_and_the_late_end_completes_them(
         assert (await session_of(served, TX)).state == "active"
         await booted(cp, reason="PowerUp")
         closed = await session_of(served, TX)
-        await cp.call(
-            tx_event(
-                "Ended",
-                2,
-                TX,
-                T2,
-                mv(T2, sv(1700, context="Transaction.End")),
-                offline=True,
-                stopped_reason="PowerLoss",
-            )
-        )
+        await cp.call(tx_ended(2, T2, 1700, offline=True, stopped_reason="PowerLoss"))
     assert (closed.state, closed.stop_reason, closed.meter_stop_wh) == ("completed", "Reboot", 1500)
     assert closed.flags == ["missing_stop", "closed_on_reboot"]
     row = await session_of(served, TX)
@@ -345,7 +333,7 @@ async def test_a_start_without_a_reading_delivered_last_makes_the_same_session(
         in_order = [
             tx_event("Started", 0, TX, T0, token=CARD),
             tx_event("Updated", 1, TX, T1, mv(T1, sv(1100))),
-            tx_event("Ended", 2, TX, T2, mv(T2, sv(1900, context="Transaction.End"))),
+            tx_ended(2, T2, 1900),
         ]
         for event in in_order:
             await cp.call(event, suppress=False)
