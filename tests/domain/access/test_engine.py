@@ -368,6 +368,29 @@ def situations(
     )
 
 
+class StationWorld(NamedTuple):
+    """What a station's offline list is made from, in `admitted_at_station`'s order: the tokens,
+    the station's site, the moment, the grants and partnerships in force."""
+
+    tokens: list[TokenFacts]
+    site: SiteFacts
+    at: datetime
+    gs: list[Grant]
+    ps: list[PartnershipFacts]
+
+
+def station_worlds(tokens: st.SearchStrategy[list[TokenFacts]]) -> st.SearchStrategy[StationWorld]:
+    """Random station worlds over these tokens, the friendly ones mixed in."""
+    return st.builds(
+        StationWorld,
+        tokens,
+        SITES,
+        MOMENTS | FRIENDLY_MOMENTS,
+        st.lists(grants() | FRIENDLY_GRANTS, max_size=4),
+        PARTNERSHIPS | FRIENDLY_PARTNERSHIPS,
+    )
+
+
 # How specific a refusal is, by its status: an added grant may only make it more specific.
 RANK = {
     AuthStatus.NOT_AT_THIS_LOCATION: 1,
@@ -450,27 +473,17 @@ def test_an_accepted_decision_holds_until_its_expiry(situation: Situation, fract
 
 @settings(max_examples=120)
 @given(
-    tokens=st.lists(TOKENS | FRIENDLY_TOKENS, min_size=1, max_size=4),
-    site=SITES,
-    at=MOMENTS | FRIENDLY_MOMENTS,
-    gs=st.lists(grants() | FRIENDLY_GRANTS, max_size=4),
-    ps=PARTNERSHIPS | FRIENDLY_PARTNERSHIPS,
+    world=station_worlds(st.lists(TOKENS | FRIENDLY_TOKENS, min_size=1, max_size=4)),
     evse=st.sampled_from([1, 2]),
     standards=st.sampled_from([frozenset({CCS}), frozenset({CHADEMO}), frozenset()]),
     fraction=st.floats(0, 1, exclude_max=True),
 )
 def test_list_entries_agree_with_the_engine(
-    tokens: list[TokenFacts],
-    site: SiteFacts,
-    at: datetime,
-    gs: list[Grant],
-    ps: list[PartnershipFacts],
-    evse: int,
-    standards: frozenset[str],
-    fraction: float,
+    world: StationWorld, evse: int, standards: frozenset[str], fraction: float
 ) -> None:
     """Listed: the engine admits the token on any EVSE of the station, with any connector, until
     the entry expires (no sessions running). Not listed whenever the engine refuses at the station."""
+    tokens, site, at, gs, ps = world
     listed = {id(e.token): e for e in admitted_at_station(tokens, site, at, gs, ps)}
     for token in tokens:
         entry = listed.get(id(token))

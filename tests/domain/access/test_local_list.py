@@ -14,7 +14,6 @@ from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_ca
 
 from depotshare.domain.access.engine import decide
 from depotshare.domain.access.facts import SiteFacts, TokenFacts
-from depotshare.domain.access.grants import Grant, PartnershipFacts
 from depotshare.domain.access.local_list import (
     MESSAGE_OVERHEAD_BYTES,
     Entry,
@@ -35,28 +34,17 @@ from depotshare.ocpp.commands import translate_v16, translate_v201
 from tests.domain.access.test_engine import (
     CCS,
     CHADEMO,
-    FRIENDLY_GRANTS,
-    FRIENDLY_MOMENTS,
-    FRIENDLY_PARTNERSHIPS,
     FRIENDLY_TOKENS,
-    MOMENTS,
-    PARTNERSHIPS,
-    SITES,
     TOKENS,
-    grants,
+    StationWorld,
+    station_worlds,
 )
 
 UIDS = st.text("0123456789ABCDEF", min_size=8, max_size=20)
 NAMED_TOKENS = st.lists(st.tuples(UIDS, TOKENS | FRIENDLY_TOKENS), max_size=8, unique_by=lambda t: t[0]).map(
     lambda pairs: [replace(t, uid=uid, type="RFID") for uid, t in pairs]
 )
-WORLD = {
-    "tokens": NAMED_TOKENS,
-    "site": SITES,
-    "at": MOMENTS | FRIENDLY_MOMENTS,
-    "gs": st.lists(grants() | FRIENDLY_GRANTS, max_size=4),
-    "ps": PARTNERSHIPS | FRIENDLY_PARTNERSHIPS,
-}
+WORLDS = station_worlds(NAMED_TOKENS)
 INSTANTS = st.datetimes(datetime(2026, 1, 1), datetime(2027, 1, 1), timezones=st.just(UTC))  # noqa: DTZ001
 ENTRIES = st.builds(
     Entry,
@@ -80,17 +68,14 @@ LIMITS = st.builds(
 
 @settings(max_examples=120)
 @given(
-    **WORLD, evse=st.sampled_from([1, 2]), standards=st.sampled_from([frozenset({CCS}), frozenset({CHADEMO})])
+    world=WORLDS,
+    evse=st.sampled_from([1, 2]),
+    standards=st.sampled_from([frozenset({CCS}), frozenset({CHADEMO})]),
 )
 def test_the_list_is_exactly_what_the_engine_admits_at_the_station(
-    tokens: list[TokenFacts],
-    site: SiteFacts,
-    at: datetime,
-    gs: list[Grant],
-    ps: list[PartnershipFacts],
-    evse: int,
-    standards: frozenset[str],
+    world: StationWorld, evse: int, standards: frozenset[str]
 ) -> None:
+    tokens, site, at, gs, ps = world
     desired = desired_list(tokens, site, at, gs, ps)
     for token in tokens:
         offline = decide(token, station_site(site), at, offline_grants(gs), ps)
@@ -107,15 +92,9 @@ def test_the_list_is_exactly_what_the_engine_admits_at_the_station(
 
 
 @settings(max_examples=100)
-@given(**WORLD, most=st.integers(0, 4))
-def test_a_small_station_keeps_the_most_important_tokens(
-    tokens: list[TokenFacts],
-    site: SiteFacts,
-    at: datetime,
-    gs: list[Grant],
-    ps: list[PartnershipFacts],
-    most: int,
-) -> None:
+@given(world=WORLDS, most=st.integers(0, 4))
+def test_a_small_station_keeps_the_most_important_tokens(world: StationWorld, most: int) -> None:
+    tokens, site, at, gs, ps = world
     whole = desired_list(tokens, site, at, gs, ps)
     cut = desired_list(tokens, site, at, gs, ps, max_entries=most)
     assert len(cut.entries) == min(most, len(whole.entries))
@@ -183,15 +162,9 @@ def test_the_byte_estimate_bounds_the_real_frames_of_both_versions(changes: list
 
 
 @settings(max_examples=100)
-@given(**WORLD, fraction=st.floats(0, 1, exclude_max=True))
-def test_the_list_holds_until_its_next_change(
-    tokens: list[TokenFacts],
-    site: SiteFacts,
-    at: datetime,
-    gs: list[Grant],
-    ps: list[PartnershipFacts],
-    fraction: float,
-) -> None:
+@given(world=WORLDS, fraction=st.floats(0, 1, exclude_max=True))
+def test_the_list_holds_until_its_next_change(world: StationWorld, fraction: float) -> None:
+    tokens, site, at, gs, ps = world
     desired = desired_list(tokens, site, at, gs, ps)
     until = next_change(desired, tokens, site, at, gs, ps) or at + timedelta(days=60)
     assert until > at
