@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import pytest
 import uvicorn
 import websockets
+from ocpp.charge_point import ChargePoint as BaseChargePoint
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call_result as result16
@@ -34,6 +35,7 @@ from depotshare.services.sites.stations import StationSpec
 from tests.support.helpers import SYSTEM, make_tree
 
 T = TypeVar("T")
+Station = TypeVar("Station", bound=BaseChargePoint)
 STATION_PASSWORD = "station-secret-1"
 # A depot of acme-north; swift is a partner company outside acme's tree.
 TREE = {"acme": None, "acme-north": "acme", "swift": None}
@@ -224,14 +226,23 @@ async def station16(
     served: Served, station_id: str, *, password: str | None = None, **kwargs: Any
 ) -> AsyncIterator[Station16]:
     """A connected 1.6 station whose message loop runs in the background."""
-    async with raw_socket(served, station_id, password=password, **kwargs) as ws:
-        cp = Station16(station_id, ws)
-        loop = asyncio.create_task(cp.start())
-        try:
-            yield cp
-        finally:
-            loop.cancel()
-            await asyncio.gather(loop, return_exceptions=True)
+    async with (
+        raw_socket(served, station_id, password=password, **kwargs) as ws,
+        answering(Station16(station_id, ws)) as cp,
+    ):
+        yield cp
+
+
+@asynccontextmanager
+async def answering(cp: Station) -> AsyncIterator[Station]:
+    """The station's message loop (which answers the central system's calls) runs in the
+    background while the block runs, and is stopped after it."""
+    loop = asyncio.create_task(cp.start())
+    try:
+        yield cp
+    finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
 
 
 async def eventually(check: Callable[[], Awaitable[T]], within: float = 5.0) -> T:

@@ -3,7 +3,6 @@ websocket), message builders, and database look-ups shared by tests/ocpp/test_v2
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,7 +14,7 @@ from ocpp.v201 import call_result as result
 from sqlalchemy import func, select
 
 from depotshare.store.charging.models import ChargingSession, MeterValue, StationEvent, TransactionEventRecord
-from tests.ocpp.conftest import Served, raw_socket
+from tests.ocpp.conftest import Served, answering, raw_socket
 
 ENERGY = "Energy.Active.Import.Register"
 
@@ -128,14 +127,11 @@ async def station201(
     served: Served, station_id: str, *, password: str | None = None
 ) -> AsyncIterator[Station201]:
     """A connected 2.0.1 station whose message loop runs in the background."""
-    async with raw_socket(served, station_id, password=password, subprotocols=["ocpp2.0.1"]) as ws:
-        cp = Station201(station_id, ws)
-        loop = asyncio.create_task(cp.start())
-        try:
-            yield cp
-        finally:
-            loop.cancel()
-            await asyncio.gather(loop, return_exceptions=True)
+    async with (
+        raw_socket(served, station_id, password=password, subprotocols=["ocpp2.0.1"]) as ws,
+        answering(Station201(station_id, ws)) as cp,
+    ):
+        yield cp
 
 
 async def booted(cp: Station201, reason: str = "PowerUp") -> Any:
